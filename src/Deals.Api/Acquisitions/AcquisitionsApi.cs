@@ -1,0 +1,141 @@
+using System.ComponentModel;
+using Deals.Api.Common;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Deals.Api.Acquisitions;
+
+public static class AcquisitionsApi
+{
+    public static RouteGroupBuilder MapAcquisitionsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/acquisitions").WithTags("Acquisitions").WithValidation();
+
+        group.MapGet("/", ListAcquisitions).WithName("ListAcquisitions")
+            .WithSummary("List acquisitions")
+            .WithDescription("Deals in id order, a page at a time, each with its buyer, target and products; follow `nextCursor` or the `Link` header for the next page.")
+            .ProducesValidationProblem();
+        group.MapGet("/{id:long}", GetAcquisition).WithName("GetAcquisition")
+            .WithSummary("Get an acquisition")
+            .WithDescription("One deal with the summaries of its buyer, target and the products it carried.");
+        group.MapPost("/", CreateAcquisition).WithName("CreateAcquisition")
+            .WithSummary("Record an acquisition")
+            .WithDescription("Buyer and target must exist (409 otherwise) and differ. The same buyer, target and announcement date twice is a 409. " +
+                             "Each product carried must be made by the target or have been carried to it by an earlier deal.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPut("/{id:long}", ReplaceAcquisition).WithName("ReplaceAcquisition")
+            .WithSummary("Replace an acquisition")
+            .WithDescription("Sets every field, and the products carried, to the body's value; omitted optional fields take their defaults.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPatch("/{id:long}", PatchAcquisition).WithName("PatchAcquisition")
+            .WithSummary("Change some fields of an acquisition")
+            .WithDescription("JSON Merge Patch (RFC 7396): `{\"price\": null}` marks the price undisclosed, `{\"status\": \"completed\"}` closes a pending deal.")
+            .Accepts<AcquisitionRequest>(MergePatch.MediaType, "application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapDelete("/{id:long}", DeleteAcquisition).WithName("DeleteAcquisition")
+            .WithSummary("Delete an acquisition")
+            .WithDescription("Removes the deal and its product links; the companies and products stay.");
+        return group;
+    }
+
+    public static async Task<Ok<Page<AcquisitionResponse>>> ListAcquisitions(
+        [Description("Page size, 1–500.")] int? limit,
+        [Description("The `nextCursor` of the previous page.")] string? cursor,
+        AcquisitionStore store, HttpContext http, CancellationToken cancellationToken)
+    {
+        var (take, after) = Paging.Parse(limit, cursor);
+        var rows = await store.ListAsync(after, take + 1, cancellationToken);
+        return TypedResults.Ok(Paging.ToPage(http, rows, take, a => a.Id));
+    }
+
+    public static async Task<Results<Ok<AcquisitionResponse>, ProblemHttpResult>> GetAcquisition(
+        [Description("Acquisition id.")] long id, AcquisitionStore store, CancellationToken cancellationToken) =>
+        await store.GetAsync(id, cancellationToken) is { } deal ? TypedResults.Ok(deal) : NotFound(id);
+
+    public static async Task<Results<Created<AcquisitionResponse>, ValidationProblem, ProblemHttpResult>> CreateAcquisition(
+        AcquisitionRequest request, AcquisitionStore store, CancellationToken cancellationToken)
+    {
+        var (id, foreign) = await store.CreateAsync(ToWrite(request), cancellationToken);
+        if (id is null)
+        {
+            return ForeignProducts(foreign);
+        }
+
+        return TypedResults.Created($"/v1/acquisitions/{id}", await store.GetAsync(id.Value, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<AcquisitionResponse>, ValidationProblem, ProblemHttpResult>> ReplaceAcquisition(
+        [Description("Acquisition id.")] long id, AcquisitionRequest request, AcquisitionStore store, CancellationToken cancellationToken) =>
+        await Save(id, request, store, cancellationToken);
+
+    public static async Task<Results<Ok<AcquisitionResponse>, ValidationProblem, ProblemHttpResult>> PatchAcquisition(
+        [Description("Acquisition id.")] long id, HttpRequest request, AcquisitionStore store, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(id, cancellationToken) is not { } current)
+        {
+            return NotFound(id);
+        }
+
+        var (merged, problem) = await MergePatch.ApplyAsync(request, ToRequest(current), cancellationToken);
+        return problem switch
+        {
+            ValidationProblem validation => validation,
+            ProblemHttpResult other => other,
+            _ => await Save(id, merged!, store, cancellationToken),
+        };
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAcquisition(
+        [Description("Acquisition id.")] long id, AcquisitionStore store, CancellationToken cancellationToken) =>
+        await store.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+
+    private static async Task<Results<Ok<AcquisitionResponse>, ValidationProblem, ProblemHttpResult>> Save(
+        long id, AcquisitionRequest request, AcquisitionStore store, CancellationToken cancellationToken)
+    {
+        var (found, foreign) = await store.ReplaceAsync(id, ToWrite(request), cancellationToken);
+        if (foreign.Length > 0)
+        {
+            return ForeignProducts(foreign);
+        }
+
+        return found ? TypedResults.Ok((await store.GetAsync(id, cancellationToken))!) : NotFound(id);
+    }
+
+    private static ValidationProblem ForeignProducts(long[] ids) => Problems.Validation("productIds",
+        $"Products {string.Join(", ", ids)} do not exist, or were neither made by the target nor carried to it by an earlier deal.");
+
+    private static ProblemHttpResult NotFound(long id) => Problems.NotFound($"No acquisition has the id {id}.");
+
+    private static AcquisitionWrite ToWrite(AcquisitionRequest r)
+    {
+        var announced = r.AnnouncedOn!.Value;
+        return new AcquisitionWrite(
+            r.BuyerId!.Value, r.TargetId!.Value,
+            announced.Start.ToDateTime(TimeOnly.MinValue), announced.PrecisionName,
+            r.ClosedOn?.Start.ToDateTime(TimeOnly.MinValue), r.ClosedOn?.PrecisionName,
+            KebabEnum<AcquisitionStatus>.Name(r.Status ?? AcquisitionStatus.Completed),
+            r.Price?.Amount, r.Price?.Currency?.ToUpperInvariant(),
+            KebabEnum<DealType>.Name(r.Type ?? DealType.Acquisition),
+            r.Terms is { } terms ? KebabEnum<DealTerms>.Name(terms) : null,
+            KebabEnum<Disposition>.Name(r.Disposition ?? Disposition.Subsidiary),
+            [.. r.ProductIds ?? []],
+            r.SourceUrl, r.Notes);
+    }
+
+    private static AcquisitionRequest ToRequest(AcquisitionResponse a) => new()
+    {
+        BuyerId = a.BuyerId,
+        TargetId = a.TargetId,
+        AnnouncedOn = a.AnnouncedOn,
+        ClosedOn = a.ClosedOn,
+        Status = a.Status,
+        Price = a.Price is null ? null : new MoneyRequest { Amount = a.Price.Amount, Currency = a.Price.Currency },
+        Type = a.Type,
+        Terms = a.Terms,
+        Disposition = a.Disposition,
+        ProductIds = a.ProductIds,
+        SourceUrl = a.SourceUrl,
+        Notes = a.Notes,
+    };
+}

@@ -1,0 +1,49 @@
+using Deals.Api.Common;
+
+namespace Deals.Api;
+
+/// <summary>The one-off commands of the API host.</summary>
+public static class Commands
+{
+    /// <summary><c>migrate</c>: applies <c>db/migrations</c> to the configured server.</summary>
+    public static Task<int> MigrateAsync(string[] args)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine(args)
+            .Build();
+        var connectionString = configuration.GetConnectionString(DealsApp.ConnectionName);
+        using var loggers = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
+        var log = loggers.CreateLogger("Deals.Migrate");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            Console.Error.WriteLine("Set ConnectionStrings__Deals to the server to migrate (the local run migrates its own database by itself).");
+            return Task.FromResult(1);
+        }
+
+        Database.Migrate(connectionString, log);
+        log.LogInformation("The database is up to date.");
+        return Task.FromResult(0);
+    }
+
+    /// <summary><c>openapi [FILE]</c>: serves the app on a loopback port just long enough to save its live document.</summary>
+    public static async Task<int> WriteOpenApiAsync(string[] args)
+    {
+        var file = args.FirstOrDefault(a => !a.StartsWith('-')) ?? Path.Combine(DealsApp.RepositoryRoot(), "openapi", "deals.v1.json");
+        var app = (await DealsApp.CreateAsync([.. args.Where(a => a.StartsWith('-')), "--urls=http://127.0.0.1:0"], withDatabase: false))!;
+        await app.StartAsync();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+            var document = await http.GetStringAsync(OpenApi.DocumentPath);
+            await File.WriteAllTextAsync(file, document);
+            Console.WriteLine($"Wrote {file}");
+            return 0;
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Reflection;
+using DbUp;
+using DbUp.Engine.Output;
+using Npgsql;
+
+namespace Deals.Api.Common;
+
+/// <summary>How the API finds its database, and what it does to it at start.</summary>
+public enum DatabaseMode
+{
+    /// <summary>No connection string: a private cluster under <c>.data/</c>, migrated and seeded with sample deals.</summary>
+    Local,
+
+    /// <summary><c>ConnectionStrings:Deals</c> is set: use that server as it is; migrate only when asked.</summary>
+    Configured,
+}
+
+/// <summary>Schema migrations and sample data, both plain SQL embedded from <c>db/</c> and applied by DbUp.</summary>
+public static class Database
+{
+    private static readonly Assembly Scripts = typeof(Database).Assembly;
+
+    /// <summary>Applies every script of <c>db/migrations</c> not applied yet, in name order, each in its own transaction.</summary>
+    public static void Migrate(string connectionString, ILogger logger) =>
+        Apply(connectionString, "migrations/", "schema_versions", logger);
+
+    /// <summary>Loads the sample deals of <c>db/seed</c> once; later runs find them journalled and keep the data as it is.</summary>
+    public static void Seed(string connectionString, ILogger logger) =>
+        Apply(connectionString, "seed/", "seed_versions", logger);
+
+    private static void Apply(string connectionString, string prefix, string journal, ILogger logger)
+    {
+        var result = DeployChanges.To
+            .PostgresqlDatabase(connectionString)
+            .WithScriptsEmbeddedInAssembly(Scripts, name => name.StartsWith(prefix, StringComparison.Ordinal))
+            .JournalToPostgresqlTable("public", journal)
+            .WithTransactionPerScript()
+            .LogTo(new UpgradeLog(logger))
+            .Build()
+            .PerformUpgrade();
+        if (!result.Successful)
+        {
+            throw new InvalidOperationException($"Applying {result.ErrorScript?.Name ?? prefix} failed: {result.Error.Message}", result.Error);
+        }
+    }
+
+    /// <summary>One data source for the whole app: pooled, with automatic preparation of hot statements.</summary>
+    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        // Constraint violations name the offending key; the API turns them into 409s that say which.
+        builder.IncludeErrorDetail = true;
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 50;
+        }
+
+        return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+    }
+
+    private sealed class UpgradeLog(ILogger logger) : IUpgradeLog
+    {
+        public void LogTrace(string format, params object[] args) { }
+
+        public void LogDebug(string format, params object[] args) { }
+
+        public void LogInformation(string format, params object[] args)
+        {
+            if (format.StartsWith("Executing", StringComparison.Ordinal))
+            {
+                logger.LogInformation("Database: {Message}", string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
+            }
+        }
+
+        public void LogWarning(string format, params object[] args) =>
+            logger.LogWarning("Database: {Message}", string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
+
+        public void LogError(string format, params object[] args) =>
+            logger.LogError("Database: {Message}", string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
+
+        public void LogError(Exception ex, string format, params object[] args) =>
+            logger.LogError(ex, "Database: {Message}", string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
+    }
+}

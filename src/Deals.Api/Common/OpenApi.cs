@@ -1,0 +1,116 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Deals.Api.Acquisitions;
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace Deals.Api.Common;
+
+/// <summary>
+/// The OpenAPI document (<c>/openapi/v1.json</c>) and Swagger UI (<c>/swagger</c>). Request examples
+/// are chosen to run as they are against the sample data of the local run.
+/// </summary>
+public static class OpenApi
+{
+    public const string DocumentPath = "/openapi/v1.json";
+
+    public static IServiceCollection AddDealsOpenApi(this IServiceCollection services)
+    {
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(o =>
+        {
+            o.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "Deals API",
+                Version = "v1",
+                Description = "Who bought whom, when, for how much, and which products changed hands. " +
+                              "Errors are RFC 9457 problem JSON; lists are keyset-paginated with `limit` and `cursor`.",
+            });
+            o.IncludeXmlComments(Assembly.GetExecutingAssembly(), includeControllerXmlComments: false);
+            o.SupportNonNullableReferenceTypes();
+            o.MapType<PartialDate>(() => new OpenApiSchema
+            {
+                Type = JsonSchemaType.String,
+                Pattern = @"^\d{4}(-\d{2}(-\d{2})?)?$",
+                Description = "A partial date: `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (ISO 8601 reduced precision), returned exactly as precise as it was given.",
+                Example = JsonValue.Create("2008-09-04"),
+            });
+            o.SchemaFilter<EnumNamesFilter>();
+            o.OperationFilter<ExamplesFilter>();
+        });
+        return services;
+    }
+
+    public static WebApplication UseDealsOpenApi(this WebApplication app)
+    {
+        app.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
+        app.UseSwaggerUI(o =>
+        {
+            o.SwaggerEndpoint(DocumentPath, "Deals API v1");
+            o.RoutePrefix = "swagger";
+            o.DocumentTitle = "Deals API";
+        });
+        return app;
+    }
+
+    /// <summary>Enums are documented by the names that travel on the wire.</summary>
+    private sealed class EnumNamesFilter : ISchemaFilter
+    {
+        public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
+        {
+            if (!context.Type.IsEnum || schema is not OpenApiSchema concrete)
+            {
+                return;
+            }
+
+            var names = (IEnumerable<string>)typeof(KebabEnum<>).MakeGenericType(context.Type)
+                .GetProperty(nameof(KebabEnum<DealType>.Names))!.GetValue(null)!;
+            concrete.Type = JsonSchemaType.String;
+            concrete.Format = null;
+            concrete.Enum = [.. names.Select(n => (JsonNode)JsonValue.Create(n))];
+        }
+    }
+
+    /// <summary>Examples for path parameters and request bodies that work on the sample data.</summary>
+    private sealed class ExamplesFilter : IOperationFilter
+    {
+        private static readonly Dictionary<string, string> Bodies = new()
+        {
+            ["CreateCompany"] = """{"name": "Makara", "aliases": ["Makara Inc."], "externalIds": {"crunchbase": "makara"}, "country": "US", "website": "https://www.makara.com", "description": "Cloud application platform start-up."}""",
+            ["ReplaceCompany"] = """{"name": "Red Hat", "slug": "red-hat", "aliases": ["Redhat", "Red Hat, Inc."], "externalIds": {"crunchbase": "red-hat", "wikidata": "Q45578"}, "country": "US", "website": "https://www.redhat.com", "description": "Open source enterprise software."}""",
+            ["PatchCompany"] = """{"description": "Open source enterprise software; part of IBM since 2019."}""",
+            ["CreateProduct"] = """{"name": "OpenShift", "makerId": 1, "category": "platform", "description": "Kubernetes application platform."}""",
+            ["ReplaceProduct"] = """{"name": "KVM", "slug": "kvm", "makerId": 2, "category": "virtualization", "description": "Kernel-based Virtual Machine, the Linux hypervisor."}""",
+            ["PatchProduct"] = """{"category": "hypervisor"}""",
+            ["CreateAcquisition"] = """{"buyerId": 1, "targetId": 5, "announcedOn": "2015-10-16", "status": "completed", "price": null, "type": "acquisition", "disposition": "subsidiary", "productIds": [12], "sourceUrl": "https://www.redhat.com/en/about/press-releases/red-hat-acquire-it-automation-and-devops-leader-ansible"}""",
+            ["ReplaceAcquisition"] = """{"buyerId": 1, "targetId": 2, "announcedOn": "2008-09-04", "status": "completed", "price": {"amount": 107000000, "currency": "USD"}, "type": "acquisition", "terms": "cash", "disposition": "subsidiary", "productIds": [1, 2], "sourceUrl": "https://www.redhat.com/en/about/press-releases/qumranet", "notes": "Brought the KVM hypervisor and SolidICE."}""",
+            ["PatchAcquisition"] = """{"notes": "Brought the KVM hypervisor and SolidICE; KVM became the basis of Red Hat Enterprise Virtualization."}""",
+        };
+
+        private static readonly Dictionary<string, JsonNode> Parameters = new()
+        {
+            ["idOrSlug"] = JsonValue.Create("red-hat"),
+            ["id"] = JsonValue.Create(1),
+            ["limit"] = JsonValue.Create(10),
+        };
+
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            foreach (var parameter in operation.Parameters ?? [])
+            {
+                if (parameter is OpenApiParameter p && p.Name is { } name && Parameters.TryGetValue(name, out var example))
+                {
+                    p.Example = example.DeepClone();
+                }
+            }
+
+            if (operation.OperationId is { } id && Bodies.TryGetValue(id, out var body) && operation.RequestBody?.Content is { } content)
+            {
+                foreach (var media in content.Values)
+                {
+                    media.Example = JsonNode.Parse(body);
+                }
+            }
+        }
+    }
+}

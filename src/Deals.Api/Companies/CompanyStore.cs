@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Dapper;
+using Deals.Api.Common;
+using Npgsql;
+
+namespace Deals.Api.Companies;
+
+/// <summary>A company ready to store: trimmed, slugged, with the country as alpha-2.</summary>
+public sealed record CompanyWrite(
+    string Slug, string Name, string[] Aliases, string[] Registries, string[] ExternalIds,
+    string? Country, string? Website, string? Description);
+
+public sealed class CompanyStore(NpgsqlDataSource db)
+{
+    private const string Columns = """
+        c.id, c.slug, c.name, c.country, c.website, c.description, c.created_at, c.updated_at,
+        ARRAY(SELECT a.alias FROM company_aliases a WHERE a.company_id = c.id ORDER BY a.alias) AS aliases,
+        (SELECT jsonb_object_agg(e.registry, e.external_id) FROM company_external_ids e WHERE e.company_id = c.id)::text AS external_ids
+        """;
+
+    private const string ByIdSql = $"SELECT {Columns} FROM companies c WHERE c.id = @Id";
+    private const string BySlugSql = $"SELECT {Columns} FROM companies c WHERE c.slug = @Slug";
+    private const string ListSql = $"SELECT {Columns} FROM companies c WHERE c.id > @After ORDER BY c.id LIMIT @Take";
+    private const string IdBySlugSql = "SELECT id FROM companies WHERE slug = @Slug";
+    private const string IdExistsSql = "SELECT id FROM companies WHERE id = @Id";
+
+    private const string InsertSql = """
+        WITH c AS (
+            INSERT INTO companies (slug, name, country, website, description)
+            VALUES (@Slug, @Name, @Country, @Website, @Description)
+            RETURNING id),
+        a AS (
+            INSERT INTO company_aliases (company_id, alias) SELECT c.id, u.alias FROM c, unnest(@Aliases) AS u (alias)),
+        e AS (
+            INSERT INTO company_external_ids (company_id, registry, external_id)
+            SELECT c.id, u.registry, u.external_id FROM c, unnest(@Registries, @ExternalIds) AS u (registry, external_id))
+        SELECT id FROM c
+        """;
+
+    private const string UpdateSql = """
+        UPDATE companies
+        SET slug = @Slug, name = @Name, country = @Country, website = @Website, description = @Description, updated_at = now()
+        WHERE id = @Id
+        RETURNING id
+        """;
+
+    private const string ReplaceChildrenSql = """
+        DELETE FROM company_aliases WHERE company_id = @Id AND NOT (alias = ANY (@Aliases));
+        INSERT INTO company_aliases (company_id, alias) SELECT @Id, u.alias FROM unnest(@Aliases) AS u (alias) ON CONFLICT DO NOTHING;
+        DELETE FROM company_external_ids WHERE company_id = @Id;
+        INSERT INTO company_external_ids (company_id, registry, external_id)
+        SELECT @Id, u.registry, u.external_id FROM unnest(@Registries, @ExternalIds) AS u (registry, external_id);
+        """;
+
+    private const string DeleteSql = "DELETE FROM companies WHERE id = @Id";
+
+    public async Task<CompanyResponse?> GetAsync(CompanyKey key, CancellationToken cancellationToken)
+    {
+        var row = await db.QuerySingleOrDefaultAsync<CompanyRow>(new CommandDefinition(
+            key.Id is null ? BySlugSql : ByIdSql, new { key.Id, key.Slug }, cancellationToken: cancellationToken));
+        return row?.ToResponse();
+    }
+
+    /// <summary>The id a key refers to, or null when no such company exists.</summary>
+    public Task<long?> FindIdAsync(CompanyKey key, CancellationToken cancellationToken) =>
+        db.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+            key.Id is null ? IdBySlugSql : IdExistsSql, new { key.Id, key.Slug }, cancellationToken: cancellationToken));
+
+    public async Task<List<CompanyResponse>> ListAsync(long after, int take, CancellationToken cancellationToken)
+    {
+        var rows = await db.QueryAsync<CompanyRow>(new CommandDefinition(ListSql, new { After = after, Take = take }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToResponse())];
+    }
+
+    public async Task<long> CreateAsync(CompanyWrite company, CancellationToken cancellationToken) =>
+        await db.ExecuteScalarAsync<long>(new CommandDefinition(InsertSql, company, cancellationToken: cancellationToken));
+
+    /// <summary>Replaces every field, alias and external id; false when the company does not exist.</summary>
+    public async Task<bool> ReplaceAsync(long id, CompanyWrite company, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var args = new DynamicParameters(company);
+        args.Add("Id", id);
+        var updated = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(UpdateSql, args, transaction, cancellationToken: cancellationToken));
+        if (updated is null)
+        {
+            return false;
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(ReplaceChildrenSql, args, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken) =>
+        await db.ExecuteAsync(new CommandDefinition(DeleteSql, new { Id = id }, cancellationToken: cancellationToken)) > 0;
+
+    private sealed class CompanyRow
+    {
+        public long Id { get; init; }
+        public string Slug { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string? Country { get; init; }
+        public string? Website { get; init; }
+        public string? Description { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime UpdatedAt { get; init; }
+        public string[] Aliases { get; init; } = [];
+        public string? ExternalIds { get; init; }
+
+        public CompanyResponse ToResponse() => new(
+            Id, Slug, Name, Aliases,
+            ExternalIds is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(ExternalIds)!,
+            Country, Website, Description,
+            new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)),
+            new DateTimeOffset(DateTime.SpecifyKind(UpdatedAt, DateTimeKind.Utc)));
+    }
+}

@@ -1,0 +1,150 @@
+using Dapper;
+using Deals.Api.Acquisitions;
+using Deals.Api.Common;
+using Deals.Api.Companies;
+using Deals.Api.Products;
+using FluentValidation;
+using Npgsql;
+
+namespace Deals.Api;
+
+/// <summary>
+/// Builds the API: the table of contents of the service. <c>Program</c> runs it; the tests build the
+/// same app against their own database and call it over loopback HTTP.
+/// </summary>
+public static class DealsApp
+{
+    public const string ConnectionName = "Deals";
+
+    /// <summary>Builds the app, preparing its database first. Returns null, having said why, when it cannot run.</summary>
+    public static async Task<WebApplication?> CreateAsync(string[] args, bool withDatabase = true)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var log = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole(o => o.SingleLine = true))
+            .CreateLogger("Deals.Startup");
+
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
+        LocalPostgres? cluster = null;
+        if (!withDatabase)
+        {
+            // Only the document is wanted: nothing will connect.
+            connectionString = "Host=127.0.0.1;Database=unused";
+        }
+        else if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            var bin = LocalPostgres.FindBinaries(builder.Configuration["Local:PostgresBin"]);
+            if (bin is null)
+            {
+                Console.Error.WriteLine(
+                    "No PostgreSQL server binaries were found: install PostgreSQL (for example `apt-get install postgresql`), " +
+                    "set Local__PostgresBin to the folder holding initdb and pg_ctl, or set ConnectionStrings__Deals to use an existing server.");
+                return null;
+            }
+
+            var root = builder.Configuration["Local:DataDirectory"] ?? Path.Combine(RepositoryRoot(), ".data");
+            cluster = await LocalPostgres.StartAsync(bin, root, "deals", log, CancellationToken.None);
+            connectionString = cluster.ConnectionString("deals");
+            Database.Migrate(connectionString, log);
+            Database.Seed(connectionString, log);
+            builder.Services.AddHostedService(_ => new LocalClusterLifetime(cluster));
+        }
+        else if (builder.Configuration.GetValue<bool>("Database:MigrateOnStart"))
+        {
+            Database.Migrate(connectionString, log);
+        }
+
+        var dataSource = Database.CreateDataSource(connectionString);
+        var reference = new ReferenceData();
+        if (withDatabase)
+        {
+            try
+            {
+                await reference.LoadAsync(dataSource, CancellationToken.None);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+            {
+                Console.Error.WriteLine(
+                    "The database has no Deals schema yet: run `dotnet run --project src/Deals.Api -- migrate` " +
+                    "with the same ConnectionStrings__Deals, or start with Database__MigrateOnStart=true.");
+                if (cluster is not null)
+                {
+                    await cluster.StopAsync();
+                }
+
+                return null;
+            }
+        }
+
+        builder.Services.AddDeals(dataSource, reference);
+        var app = builder.Build();
+        app.MapDeals();
+        if (cluster is not null)
+        {
+            app.Lifetime.ApplicationStarted.Register(() =>
+                log.LogInformation("Deals is serving {Urls}; Swagger UI at /swagger. Press Ctrl+C to stop the API and its database.",
+                    string.Join(", ", app.Urls)));
+        }
+
+        return app;
+    }
+
+    private static IServiceCollection AddDeals(this IServiceCollection services, NpgsqlDataSource dataSource, ReferenceData reference)
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        Validation.UseJsonNames();
+
+        services.AddSingleton(dataSource);
+        services.AddSingleton(reference);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<CompanyStore>();
+        services.AddSingleton<ProductStore>();
+        services.AddSingleton<AcquisitionStore>();
+        services.AddValidatorsFromAssemblyContaining<CompanyRequestValidator>(ServiceLifetime.Singleton);
+
+        services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddDealsOpenApi();
+        return services;
+    }
+
+    private static WebApplication MapDeals(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseDealsOpenApi();
+
+        app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
+        app.MapProblemTypes();
+        app.MapCompaniesApi();
+        app.MapProductsApi();
+        app.MapAcquisitionsApi();
+        return app;
+    }
+
+    /// <summary>The checkout the API runs from (the folder holding Deals.sln), so <c>.data/</c> lands beside the code whatever the working directory.</summary>
+    internal static string RepositoryRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Deals.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+
+    /// <summary>Stops the private cluster after the web server has stopped.</summary>
+    private sealed class LocalClusterLifetime(LocalPostgres cluster) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => cluster.StopAsync();
+    }
+}

@@ -1,0 +1,118 @@
+using System.ComponentModel;
+using Deals.Api.Common;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Deals.Api.Products;
+
+public static class ProductsApi
+{
+    public static RouteGroupBuilder MapProductsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/products").WithTags("Products").WithValidation();
+
+        group.MapGet("/", ListProducts).WithName("ListProducts")
+            .WithSummary("List products")
+            .WithDescription("Products in id order, a page at a time; follow `nextCursor` or the `Link` header for the next page.")
+            .ProducesValidationProblem();
+        group.MapGet("/{id:long}", GetProduct).WithName("GetProduct")
+            .WithSummary("Get a product")
+            .WithDescription("Products are addressed by id: their slugs are unique only per maker.");
+        group.MapPost("/", CreateProduct).WithName("CreateProduct")
+            .WithSummary("Create a product")
+            .WithDescription("The maker must exist (409 otherwise); the slug is derived from the name when omitted and must be unique for the maker.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPut("/{id:long}", ReplaceProduct).WithName("ReplaceProduct")
+            .WithSummary("Replace a product")
+            .WithDescription("Sets every field to the body's value; the slug is kept when omitted.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPatch("/{id:long}", PatchProduct).WithName("PatchProduct")
+            .WithSummary("Change some fields of a product")
+            .WithDescription("JSON Merge Patch (RFC 7396): fields in the body replace the stored ones, `null` clears one, omitted fields stay.")
+            .Accepts<ProductRequest>(MergePatch.MediaType, "application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapDelete("/{id:long}", DeleteProduct).WithName("DeleteProduct")
+            .WithSummary("Delete a product")
+            .WithDescription("A product that an acquisition carried cannot be deleted: that is a 409.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        return group;
+    }
+
+    public static async Task<Ok<Page<ProductResponse>>> ListProducts(
+        [Description("Page size, 1–500.")] int? limit,
+        [Description("The `nextCursor` of the previous page.")] string? cursor,
+        ProductStore store, HttpContext http, CancellationToken cancellationToken)
+    {
+        var (take, after) = Paging.Parse(limit, cursor);
+        var rows = await store.ListAsync(after, take + 1, cancellationToken);
+        return TypedResults.Ok(Paging.ToPage(http, rows, take, p => p.Id));
+    }
+
+    public static async Task<Results<Ok<ProductResponse>, ProblemHttpResult>> GetProduct(
+        [Description("Product id.")] long id, ProductStore store, CancellationToken cancellationToken) =>
+        await store.GetAsync(id, cancellationToken) is { } product ? TypedResults.Ok(product) : NotFound(id);
+
+    public static async Task<Results<Created<ProductResponse>, ValidationProblem, ProblemHttpResult>> CreateProduct(
+        ProductRequest request, ProductStore store, CancellationToken cancellationToken)
+    {
+        var id = await store.CreateAsync(ToWrite(request, existingSlug: null), cancellationToken);
+        return TypedResults.Created($"/v1/products/{id}", await store.GetAsync(id, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<ProductResponse>, ValidationProblem, ProblemHttpResult>> ReplaceProduct(
+        [Description("Product id.")] long id, ProductRequest request, ProductStore store, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(id, cancellationToken) is not { } current
+            || !await store.ReplaceAsync(id, ToWrite(request, current.Slug), cancellationToken))
+        {
+            return NotFound(id);
+        }
+
+        return TypedResults.Ok((await store.GetAsync(id, cancellationToken))!);
+    }
+
+    public static async Task<Results<Ok<ProductResponse>, ValidationProblem, ProblemHttpResult>> PatchProduct(
+        [Description("Product id.")] long id, HttpRequest request, ProductStore store, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(id, cancellationToken) is not { } current)
+        {
+            return NotFound(id);
+        }
+
+        var (merged, problem) = await MergePatch.ApplyAsync(request, ToRequest(current), cancellationToken);
+        if (problem is not null)
+        {
+            return problem is ValidationProblem v ? v : (ProblemHttpResult)problem;
+        }
+
+        if (!await store.ReplaceAsync(id, ToWrite(merged!, current.Slug), cancellationToken))
+        {
+            return NotFound(id);
+        }
+
+        return TypedResults.Ok((await store.GetAsync(id, cancellationToken))!);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteProduct(
+        [Description("Product id.")] long id, ProductStore store, CancellationToken cancellationToken) =>
+        await store.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+
+    private static ProblemHttpResult NotFound(long id) => Problems.NotFound($"No product has the id {id}.");
+
+    private static ProductWrite ToWrite(ProductRequest request, string? existingSlug)
+    {
+        var name = request.Name!.Trim();
+        return new ProductWrite(request.Slug ?? existingSlug ?? Slugs.From(name), name, request.MakerId!.Value,
+            request.Category?.Trim(), request.Description);
+    }
+
+    private static ProductRequest ToRequest(ProductResponse p) => new()
+    {
+        Name = p.Name,
+        Slug = p.Slug,
+        MakerId = p.MakerId,
+        Category = p.Category,
+        Description = p.Description,
+    };
+}

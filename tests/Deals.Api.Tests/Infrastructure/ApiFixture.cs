@@ -1,0 +1,61 @@
+using System.Net.Http.Headers;
+using Dapper;
+using Microsoft.AspNetCore.Builder;
+using Npgsql;
+
+namespace Deals.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The real API on a loopback port over a database of its own (a copy of the migrated, seeded
+/// template), shared by the tests of one class. Tests talk to it over HTTP and look at what it
+/// stored through <see cref="QueryAsync{T}"/>.
+/// </summary>
+public class ApiFixture : IAsyncLifetime
+{
+    private WebApplication? _app;
+    private NpgsqlDataSource? _db;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public string ConnectionString { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await TestDatabase.CreateAsync();
+        _db = NpgsqlDataSource.Create(ConnectionString);
+        _app = await DealsApp.CreateAsync(
+        [
+            $"--ConnectionStrings:Deals={ConnectionString}",
+            "--urls=http://127.0.0.1:0",
+            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Deals.Api.Common.ProblemExceptionHandler=Critical",
+        ]) ?? throw new InvalidOperationException("The API did not start.");
+        await _app.StartAsync();
+        Client = new HttpClient { BaseAddress = new Uri(_app.Urls.First()) };
+        Client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        if (_db is not null)
+        {
+            await _db.DisposeAsync();
+        }
+
+        await TestDatabase.DropAsync(ConnectionString);
+    }
+
+    /// <summary>Reads the database directly, to check what a request stored.</summary>
+    public async Task<List<T>> QueryAsync<T>(string sql, object? args = null)
+    {
+        await using var connection = await _db!.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<T>(sql, args)];
+    }
+}
