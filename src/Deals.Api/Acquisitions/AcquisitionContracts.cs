@@ -101,12 +101,10 @@ public sealed record AcquisitionRequest
 {
     /// <summary>Id of the acquiring company.</summary>
     [Required]
-    [Range(1, long.MaxValue)]
     public long? BuyerId { get; init; }
 
     /// <summary>Id of the acquired company; must differ from the buyer.</summary>
     [Required]
-    [Range(1, long.MaxValue)]
     public long? TargetId { get; init; }
 
     /// <summary><c>YYYY</c>, <c>YYYY-MM</c> or <c>YYYY-MM-DD</c>; not before 1800 nor more than a year ahead.</summary>

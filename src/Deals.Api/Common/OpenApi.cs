@@ -37,6 +37,7 @@ public static class OpenApi
             });
             o.SchemaFilter<EnumNamesFilter>();
             o.OperationFilter<ExamplesFilter>();
+            o.OperationFilter<ProblemResponsesFilter>();
         });
         return services;
     }
@@ -68,6 +69,39 @@ public static class OpenApi
             concrete.Type = JsonSchemaType.String;
             concrete.Format = null;
             concrete.Enum = [.. names.Select(n => (JsonNode)JsonValue.Create(n))];
+        }
+    }
+
+    /// <summary>
+    /// The problems every operation can answer with, documented once: 404 where the path names a
+    /// resource, and 500 everywhere (a bug, with a traceId to report).
+    /// </summary>
+    private sealed class ProblemResponsesFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            operation.Responses ??= [];
+            if (context.ApiDescription.RelativePath?.Contains('{', StringComparison.Ordinal) == true)
+            {
+                Add(operation, context, "404", "No resource exists at this address.");
+            }
+
+            Add(operation, context, "500", "An unexpected error; the body carries a traceId to report.");
+        }
+
+        private static void Add(OpenApiOperation operation, OperationFilterContext context, string status, string description)
+        {
+            if (operation.Responses!.ContainsKey(status))
+            {
+                return;
+            }
+
+            var schema = context.SchemaGenerator.GenerateSchema(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), context.SchemaRepository);
+            operation.Responses[status] = new OpenApiResponse
+            {
+                Description = description,
+                Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = schema } },
+            };
         }
     }
 

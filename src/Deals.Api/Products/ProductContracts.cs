@@ -38,7 +38,6 @@ public sealed record ProductRequest
 
     /// <summary>Id of the company that made it.</summary>
     [Required]
-    [Range(1, long.MaxValue)]
     public long? MakerId { get; init; }
 
     /// <summary>At most 100 characters.</summary>

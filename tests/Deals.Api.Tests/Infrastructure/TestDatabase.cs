@@ -23,6 +23,15 @@ public static class TestDatabase
         return server.ConnectionString(name);
     }
 
+    /// <summary>A new, empty database (no schema), for tests of migrating and starting against a configured server.</summary>
+    public static async Task<string> CreateEmptyAsync()
+    {
+        var server = await Shared.Value;
+        var name = "deals_test_" + Guid.NewGuid().ToString("N")[..12];
+        await server.ExecuteAsync($"CREATE DATABASE {name}");
+        return server.ConnectionString(name);
+    }
+
     public static async Task DropAsync(string connectionString)
     {
         var server = await Shared.Value;
