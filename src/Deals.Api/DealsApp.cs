@@ -75,6 +75,7 @@ public static class DealsApp
             }
         }
 
+        builder.AddDealsObservability();
         builder.Services.AddDeals(dataSource, reference);
         var app = builder.Build();
         app.MapDeals();
@@ -111,8 +112,10 @@ public static class DealsApp
 
     private static WebApplication MapDeals(this WebApplication app)
     {
+        app.UseDealsObservability();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseOptionsAllow();
         app.UseDealsOpenApi();
 
         app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();

@@ -19,6 +19,9 @@ public class ApiFixture : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = "";
 
+    /// <summary>Settings a fixture adds to the defaults, as <c>--Key=value</c> arguments.</summary>
+    protected virtual IEnumerable<string> Settings => [];
+
     public async Task InitializeAsync()
     {
         ConnectionString = await TestDatabase.CreateAsync();
@@ -29,6 +32,7 @@ public class ApiFixture : IAsyncLifetime
             "--urls=http://127.0.0.1:0",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Deals.Api.Common.ProblemExceptionHandler=Critical",
+            .. Settings,
         ]) ?? throw new InvalidOperationException("The API did not start.");
         await _app.StartAsync();
         Client = new HttpClient { BaseAddress = new Uri(_app.Urls.First()) };

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.ResponseCompression;
+using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Deals.Api.Common;
+
+/// <summary>
+/// What the service tells its operators: JSON logs with one line per request, OpenTelemetry traces
+/// and metrics for ASP.NET Core and Npgsql (exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>
+/// is set), and the HTTP niceties around the API: compression, CORS, HEAD.
+/// </summary>
+public static partial class Observability
+{
+    public static WebApplicationBuilder AddDealsObservability(this WebApplicationBuilder builder)
+    {
+        if (!string.Equals(builder.Configuration["Logging:Format"], "simple", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = false;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+
+        var otel = builder.Services.AddOpenTelemetry()
+            .WithTracing(t => t.AddAspNetCoreInstrumentation(o => o.Filter = c => !c.Request.Path.StartsWithSegments("/health"))
+                .AddNpgsql())
+            .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddNpgsqlInstrumentation());
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.WithTracing(t => t.AddOtlpExporter()).WithMetrics(m => m.AddOtlpExporter());
+        }
+
+        builder.Services.AddResponseCompression(o =>
+        {
+            o.EnableForHttps = true;
+            o.Providers.Add<BrotliCompressionProvider>();
+            o.Providers.Add<GzipCompressionProvider>();
+            o.MimeTypes = ["application/json", "application/problem+json", "application/x-ndjson", "text/csv", "text/plain", "text/html", "text/css", "application/javascript"];
+        });
+        builder.Services.Configure<BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
+        builder.Services.Configure<GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
+
+        var origins = builder.Configuration.GetSection("Cors:Origins").Get<string[]>() ?? [];
+        builder.Services.AddCors(o => o.AddDefaultPolicy(p =>
+        {
+            if (origins.Length > 0)
+            {
+                p.WithOrigins(origins).AllowAnyHeader().AllowAnyMethod()
+                    .WithExposedHeaders("Location", "Link", "ETag", "Retry-After");
+            }
+        }));
+        return builder;
+    }
+
+    public static WebApplication UseDealsObservability(this WebApplication app)
+    {
+        app.UseMiddleware<RequestLogging>();
+        app.UseResponseCompression();
+
+        // HEAD is answered by the GET endpoint; Kestrel sends the headers and drops the body.
+        app.Use((context, next) =>
+        {
+            if (HttpMethods.IsHead(context.Request.Method))
+            {
+                context.Request.Method = HttpMethods.Get;
+            }
+
+            return next(context);
+        });
+        app.UseRouting();
+        app.UseCors();
+        return app;
+    }
+
+    /// <summary>
+    /// <c>OPTIONS</c> on any resource answers 204 with the <c>Allow</c> header routing computes for
+    /// a 405 (CORS preflights are answered before this by the CORS middleware). Goes after the
+    /// status-code pages so that no problem body is written.
+    /// </summary>
+    public static WebApplication UseOptionsAllow(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            if (!HttpMethods.IsOptions(context.Request.Method))
+            {
+                await next(context);
+                return;
+            }
+
+            if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages)
+            {
+                pages.Enabled = false;
+            }
+
+            await next(context);
+            if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed && !context.Response.HasStarted)
+            {
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
+                var allowed = context.Response.Headers.Allow.ToString().Split(", ", StringSplitOptions.RemoveEmptyEntries).ToList();
+                if (allowed.Contains(HttpMethods.Get))
+                {
+                    allowed.Add(HttpMethods.Head);
+                }
+
+                allowed.Add(HttpMethods.Options);
+                context.Response.Headers.Allow = string.Join(", ", allowed);
+            }
+        });
+        return app;
+    }
+
+    /// <summary>One log line per request: method, route, status, duration and trace id; never a header value or a body.</summary>
+    private sealed partial class RequestLogging(RequestDelegate next, ILogger<RequestLogging> logger)
+    {
+        public async Task InvokeAsync(HttpContext context)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var method = context.Request.Method;
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value ?? "";
+                Served(logger, method, route, context.Response.StatusCode,
+                    Stopwatch.GetElapsedTime(start).TotalMilliseconds, Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier);
+            }
+        }
+
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{Method} {Route} {Status} {DurationMs:0.0} ms trace {TraceId}")]
+        private static partial void Served(ILogger logger, string method, string route, int status, double durationMs, string traceId);
+    }
+}
