@@ -28,6 +28,7 @@ public static class OpenApi
             });
             o.IncludeXmlComments(Assembly.GetExecutingAssembly(), includeControllerXmlComments: false);
             o.SupportNonNullableReferenceTypes();
+            o.UseAllOfToExtendReferenceSchemas();
             o.MapType<PartialDate>(() => new OpenApiSchema
             {
                 Type = JsonSchemaType.String,
@@ -35,6 +36,8 @@ public static class OpenApi
                 Description = "A partial date: `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (ISO 8601 reduced precision), returned exactly as precise as it was given.",
                 Example = JsonValue.Create("2008-09-04"),
             });
+            // Money is exact: generators should use a decimal type, not a binary float.
+            o.MapType<decimal>(() => new OpenApiSchema { Type = JsonSchemaType.Number, Format = "decimal" });
             o.SchemaFilter<EnumNamesFilter>();
             o.OperationFilter<ExamplesFilter>();
             o.OperationFilter<ProblemResponsesFilter>();
