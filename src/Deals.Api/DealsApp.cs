@@ -16,6 +16,9 @@ public static class DealsApp
 {
     public const string ConnectionName = "Deals";
 
+    /// <summary>Optional: where GET requests read (streaming replicas); writes always go to <see cref="ConnectionName"/>.</summary>
+    public const string ReadConnectionName = "DealsRead";
+
     /// <summary>Builds the app, preparing its database first. Returns null, having said why, when it cannot run.</summary>
     public static async Task<WebApplication?> CreateAsync(string[] args, bool withDatabase = true)
     {
@@ -53,13 +56,15 @@ public static class DealsApp
             Database.Migrate(connectionString, log);
         }
 
-        var dataSource = Database.CreateDataSource(connectionString);
+        var readConnectionString = builder.Configuration.GetConnectionString(ReadConnectionName);
+        var dataSources = new DataSources(Database.CreateDataSource(connectionString),
+            string.IsNullOrWhiteSpace(readConnectionString) || !withDatabase ? null : Database.CreateDataSource(readConnectionString));
         var reference = new ReferenceData();
         if (withDatabase)
         {
             try
             {
-                await reference.LoadAsync(dataSource, CancellationToken.None);
+                await reference.LoadAsync(dataSources.Primary, CancellationToken.None);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
             {
@@ -76,7 +81,7 @@ public static class DealsApp
         }
 
         builder.AddDealsObservability();
-        builder.Services.AddDeals(dataSource, reference);
+        builder.Services.AddDeals(dataSources, reference);
         var app = builder.Build();
         app.MapDeals();
         if (cluster is not null)
@@ -89,17 +94,18 @@ public static class DealsApp
         return app;
     }
 
-    private static IServiceCollection AddDeals(this IServiceCollection services, NpgsqlDataSource dataSource, ReferenceData reference)
+    private static IServiceCollection AddDeals(this IServiceCollection services, DataSources dataSources, ReferenceData reference)
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         Validation.UseJsonNames();
 
-        services.AddSingleton(dataSource);
+        services.AddSingleton(dataSources);
+        services.AddReadRouting();
         services.AddSingleton(reference);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<CompanyStore>();
-        services.AddSingleton<ProductStore>();
-        services.AddSingleton<AcquisitionStore>();
+        services.AddScoped<CompanyStore>();
+        services.AddScoped<ProductStore>();
+        services.AddScoped<AcquisitionStore>();
         services.AddValidatorsFromAssemblyContaining<CompanyRequestValidator>(ServiceLifetime.Singleton);
 
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
@@ -116,6 +122,7 @@ public static class DealsApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseOptionsAllow();
+        app.UseReadRouting();
         app.UseDealsOpenApi();
 
         app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();

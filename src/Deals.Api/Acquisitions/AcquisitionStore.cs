@@ -13,7 +13,7 @@ public sealed record AcquisitionWrite(
     string Status, decimal? PriceAmount, string? PriceCurrency, string Type, string? Terms, string? Disposition,
     long[] ProductIds, string? SourceUrl, string? Notes);
 
-public sealed class AcquisitionStore(NpgsqlDataSource db)
+public sealed class AcquisitionStore(Db db)
 {
     public enum Side
     {

@@ -55,7 +55,18 @@ public static class Database
             builder.MaxAutoPrepare = 50;
         }
 
-        return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        var target = builder.TargetSessionAttributes;
+        builder.TargetSessionAttributes = null;
+        var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString);
+        if (builder.Host?.Contains(',', StringComparison.Ordinal) != true)
+        {
+            return dataSource.Build();
+        }
+
+        // Several hosts (a primary and its replicas): Npgsql tracks which is which and fails over;
+        // Target Session Attributes picks the kind this source prefers.
+        var hosts = dataSource.BuildMultiHost();
+        return target is null ? hosts : hosts.WithTargetSession(Enum.Parse<TargetSessionAttributes>(target.Replace("-", "", StringComparison.Ordinal), ignoreCase: true));
     }
 
     private sealed class UpgradeLog(ILogger logger) : IUpgradeLog

@@ -84,7 +84,7 @@ public sealed class LocalPostgres : IAsyncDisposable
     }
 
     /// <summary>Creates the cluster under <paramref name="root"/> when it does not exist yet, starts it (or adopts one already running there) and makes sure <paramref name="database"/> exists.</summary>
-    public static async Task<LocalPostgres> StartAsync(string binDir, string root, string database, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<LocalPostgres> StartAsync(string binDir, string root, string database, ILogger logger, CancellationToken cancellationToken, int? port = null)
     {
         Directory.CreateDirectory(root);
         if (RunningAsRoot)
@@ -102,10 +102,10 @@ public sealed class LocalPostgres : IAsyncDisposable
         }
 
         var password = (await File.ReadAllTextAsync(passwordFile, cancellationToken)).Trim();
-        var port = RunningPort(dataDir);
-        if (port is null)
+        var running = RunningPort(dataDir);
+        if (running is null)
         {
-            port = FreePort();
+            port ??= FreePort();
             var log = Path.Combine(root, "postgres.log");
             if (RunningAsRoot && !File.Exists(log))
             {
@@ -121,6 +121,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         }
         else
         {
+            port = running;
             logger.LogInformation("Reusing PostgreSQL already running on 127.0.0.1:{Port} (data in {DataDir})", port, dataDir);
         }
 
@@ -129,10 +130,44 @@ public sealed class LocalPostgres : IAsyncDisposable
         return cluster;
     }
 
+    /// <summary>
+    /// A streaming standby of <paramref name="primary"/> in <paramref name="root"/>: a base backup
+    /// taken with <c>pg_basebackup -R</c> on first use, then started like any local cluster.
+    /// </summary>
+    public static async Task<LocalPostgres> StartStandbyAsync(string binDir, LocalPostgres primary, string root, ILogger logger, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(root);
+        var dataDir = DataDirOf(root);
+        if (!File.Exists(Path.Combine(dataDir, "PG_VERSION")))
+        {
+            if (RunningAsRoot)
+            {
+                File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute | UnixFileMode.GroupExecute);
+            }
+
+            Directory.CreateDirectory(dataDir);
+            File.SetUnixFileMode(dataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (RunningAsRoot)
+            {
+                Chown(dataDir);
+            }
+
+            var source = $"host=127.0.0.1 port={primary.Port} user={Superuser} password={primary.Password}";
+            Run(Path.Combine(binDir, "pg_basebackup"), ["-d", source, "-D", dataDir, "-R", "-X", "stream", "-c", "fast"], asPostgresUser: RunningAsRoot);
+            var passwordFile = Path.Combine(root, "password");
+            await File.WriteAllTextAsync(passwordFile, primary.Password, cancellationToken);
+            File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            logger.LogInformation("Made a standby of 127.0.0.1:{Port} in {DataDir}", primary.Port, dataDir);
+        }
+
+        return await StartAsync(binDir, root, "postgres", logger, cancellationToken);
+    }
+
     /// <summary>Creates <paramref name="database"/> unless it exists, optionally as a copy of <paramref name="template"/>.</summary>
     public async Task EnsureDatabaseAsync(string database, string? template, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        // Unpooled: a pooled session may predate a restart of this server and be dead.
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres") + ";Pooling=false");
         await connection.OpenAsync(cancellationToken);
         await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection)
         {

@@ -10,7 +10,7 @@ public sealed record CompanyWrite(
     string Slug, string Name, string[] Aliases, string[] Registries, string[] ExternalIds,
     string? Country, string? Website, string? Description);
 
-public sealed class CompanyStore(NpgsqlDataSource db)
+public sealed class CompanyStore(Db db)
 {
     private const string Columns = """
         c.id, c.slug, c.name, c.country, c.website, c.description, c.created_at, c.updated_at,

@@ -6,7 +6,7 @@ namespace Deals.Api.Products;
 
 public sealed record ProductWrite(string Slug, string Name, long MakerId, string? Category, string? Description);
 
-public sealed class ProductStore(NpgsqlDataSource db)
+public sealed class ProductStore(Db db)
 {
     /// <summary>The owner is derived, never stored: the buyer of the latest completed deal that carried the product, else its maker.</summary>
     internal const string OwnerSql = """

@@ -1,0 +1,79 @@
+using System.Data.Common;
+using Dapper;
+using Npgsql;
+
+namespace Deals.Api.Common;
+
+/// <summary>
+/// The app's PostgreSQL: the primary, and optionally a read source (<c>ConnectionStrings:DealsRead</c>,
+/// typically an Npgsql multi-host string over streaming replicas). One pooled data source each.
+/// </summary>
+public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource? read) : IAsyncDisposable
+{
+    public NpgsqlDataSource Primary { get; } = primary;
+
+    public NpgsqlDataSource? Read { get; } = read;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Primary.DisposeAsync();
+        if (Read is not null)
+        {
+            await Read.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// The database as one request sees it: the read source for GET and HEAD when one is configured
+/// (falling back to the primary if it fails to connect), the primary for everything else. Dapper
+/// calls borrow a pooled connection for one statement; <see cref="OpenConnectionAsync"/> is for
+/// multi-statement work in a transaction.
+/// </summary>
+public sealed class Db(NpgsqlDataSource source, NpgsqlDataSource? fallback = null)
+{
+    public NpgsqlDataSource Source { get; } = source;
+
+    public Task<IEnumerable<T>> QueryAsync<T>(CommandDefinition command) =>
+        RunAsync(c => c.QueryAsync<T>(command));
+
+    public Task<T?> QuerySingleOrDefaultAsync<T>(CommandDefinition command) =>
+        RunAsync(c => c.QuerySingleOrDefaultAsync<T>(command));
+
+    public Task<T?> ExecuteScalarAsync<T>(CommandDefinition command) =>
+        RunAsync(c => c.ExecuteScalarAsync<T>(command));
+
+    public Task<int> ExecuteAsync(CommandDefinition command) =>
+        RunAsync(c => c.ExecuteAsync(command));
+
+    public async ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Source.OpenConnectionAsync(cancellationToken);
+        }
+        catch (NpgsqlException e) when (fallback is not null && IsConnectionFailure(e))
+        {
+            return await fallback.OpenConnectionAsync(cancellationToken);
+        }
+    }
+
+    private async Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work)
+    {
+        try
+        {
+            await using var connection = Source.CreateConnection();
+            return await work(connection);
+        }
+        catch (NpgsqlException e) when (fallback is not null && IsConnectionFailure(e))
+        {
+            // A replica that went away: this read goes to the primary, and the pool finds the replica again when it returns.
+            await using var connection = fallback.CreateConnection();
+            return await work(connection);
+        }
+    }
+
+    private static bool IsConnectionFailure(NpgsqlException e) =>
+        e.IsTransient || e.InnerException is System.Net.Sockets.SocketException or IOException or TimeoutException
+        || e is PostgresException { SqlState: "57P01" or "57P02" or "57P03" };
+}
