@@ -1,5 +1,6 @@
 using Dapper;
 using Deals.Api.Acquisitions;
+using Deals.Api.Audit;
 using Deals.Api.Common;
 using Deals.Api.Companies;
 using Deals.Api.Products;
@@ -106,6 +107,7 @@ public static class DealsApp
         services.AddScoped<CompanyStore>();
         services.AddScoped<ProductStore>();
         services.AddScoped<AcquisitionStore>();
+        services.AddScoped<AuditStore>();
         services.AddValidatorsFromAssemblyContaining<CompanyRequestValidator>(ServiceLifetime.Singleton);
 
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
@@ -130,6 +132,7 @@ public static class DealsApp
         app.MapCompaniesApi();
         app.MapProductsApi();
         app.MapAcquisitionsApi();
+        app.MapAuditApi();
         return app;
     }
 

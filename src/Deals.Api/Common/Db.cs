@@ -28,10 +28,13 @@ public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource? read
 /// The database as one request sees it: the read source for GET and HEAD when one is configured
 /// (falling back to the primary if it fails to connect), the primary for everything else. Dapper
 /// calls borrow a pooled connection for one statement; <see cref="OpenConnectionAsync"/> is for
-/// multi-statement work in a transaction.
+/// multi-statement work in a transaction. A writing request names its API key in the session
+/// setting <c>deals.actor</c>, which the audit triggers record with every change.
 /// </summary>
-public sealed class Db(NpgsqlDataSource source, NpgsqlDataSource? fallback = null)
+public sealed class Db(NpgsqlDataSource source, NpgsqlDataSource? fallback = null, string? actor = null, bool writes = false)
 {
+    private const string ActorSql = "SELECT set_config('deals.actor', @Actor, false)";
+
     public NpgsqlDataSource Source { get; } = source;
 
     public Task<IEnumerable<T>> QueryAsync<T>(CommandDefinition command) =>
@@ -48,20 +51,35 @@ public sealed class Db(NpgsqlDataSource source, NpgsqlDataSource? fallback = nul
 
     public async ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
+        NpgsqlConnection connection;
         try
         {
-            return await Source.OpenConnectionAsync(cancellationToken);
+            connection = await Source.OpenConnectionAsync(cancellationToken);
         }
         catch (NpgsqlException e) when (fallback is not null && IsConnectionFailure(e))
         {
             return await fallback.OpenConnectionAsync(cancellationToken);
         }
+
+        if (writes)
+        {
+            // Session-wide, and set by every writing request, so a pooled session never carries another request's key.
+            await connection.ExecuteAsync(new CommandDefinition(ActorSql, new { Actor = actor ?? "" }, cancellationToken: cancellationToken));
+        }
+
+        return connection;
     }
 
     private async Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work)
     {
         try
         {
+            if (writes)
+            {
+                await using var writer = await OpenConnectionAsync(CancellationToken.None);
+                return await work(writer);
+            }
+
             await using var connection = Source.CreateConnection();
             return await work(connection);
         }

@@ -26,8 +26,14 @@ public static class ReadRouting
         {
             var sources = sp.GetRequiredService<DataSources>();
             var context = sp.GetRequiredService<IHttpContextAccessor>().HttpContext;
-            var read = sources.Read is not null && context is not null && IsRead(context.Request.Method) && !context.Items.ContainsKey(UsePrimary);
-            return read ? new Db(sources.Read!, fallback: sources.Primary) : new Db(sources.Primary);
+            if (context is null || IsRead(context.Request.Method))
+            {
+                return sources.Read is not null && context is not null && !context.Items.ContainsKey(UsePrimary)
+                    ? new Db(sources.Read, fallback: sources.Primary)
+                    : new Db(sources.Primary);
+            }
+
+            return new Db(sources.Primary, actor: context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, writes: true);
         });
         return services;
     }
