@@ -118,7 +118,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             BadHttpRequestException e => FromBadRequest(e),
             JsonException json => FromJson(json),
             PostgresException pg => FromPostgres(pg),
-            NpgsqlException or TimeoutException when IsUnavailable(exception) => Unavailable(httpContext),
+            NpgsqlException or TimeoutException when IsUnavailable(exception) => Unavailable(),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => null,
             _ => null,
         };
@@ -135,6 +135,11 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         }
 
         httpContext.Response.StatusCode = problem.Status ?? 500;
+        if (httpContext.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "5";
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
@@ -257,9 +262,8 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
     private static bool IsUnavailable(Exception e) => e is TimeoutException || e is NpgsqlException { IsTransient: true } ||
         e.InnerException is System.Net.Sockets.SocketException or TimeoutException;
 
-    private static ProblemDetails Unavailable(HttpContext context)
+    private static ProblemDetails Unavailable()
     {
-        context.Response.Headers.RetryAfter = "5";
         return new ProblemDetails { Status = 503, Type = Problems.TypeFor(503), Detail = "The database is unavailable. Try again shortly." };
     }
 

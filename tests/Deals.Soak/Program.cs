@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Dapper;
+using Deals.Api;
+using Deals.Api.Common;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+// The soak: mixed reads and writes from several clients against the API on loopback while
+// PostgreSQL is restarted under it, then a check that every write acknowledged with a 2xx is in
+// the database and that nothing else is. Bounded in time; prints its figures and exits non-zero
+// when the check fails.
+//   dotnet run -c Release --project tests/Deals.Soak -- [--seconds 120] [--clients 8] [--restarts 2]
+
+var seconds = Option("--seconds", 120);
+var clients = Option("--clients", 8);
+var restarts = Option("--restarts", 2);
+
+var root = Directory.CreateTempSubdirectory("deals-soak-").FullName;
+var bin = LocalPostgres.FindBinaries(null) ?? throw new InvalidOperationException("PostgreSQL server binaries are needed (apt-get install postgresql).");
+var cluster = await LocalPostgres.StartAsync(bin, root, "deals", NullLogger.Instance, CancellationToken.None);
+var port = cluster.Port;
+var connection = cluster.ConnectionString("deals");
+Database.Migrate(connection, NullLogger.Instance);
+
+var app = (await DealsApp.CreateAsync([$"--ConnectionStrings:Deals={connection}", "--urls=http://127.0.0.1:0",
+    "--Logging:LogLevel:Default=Critical"]))!;
+await app.StartAsync();
+var baseAddress = new Uri(app.Urls.First());
+Console.WriteLine($"Soak: {clients} clients for {seconds} s against {baseAddress}, PostgreSQL restarted {restarts} times.");
+
+var acknowledged = new ConcurrentDictionary<string, long>();
+var uncertain = new ConcurrentDictionary<string, bool>(); // requests that got no answer at all: either outcome is allowed
+var statuses = new ConcurrentDictionary<string, long>();
+var requests = 0L;
+var unexpected = new ConcurrentQueue<string>();
+using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+var watch = Stopwatch.StartNew();
+
+var workers = Enumerable.Range(0, clients).Select(worker => Task.Run(async () =>
+{
+    using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+    var random = new Random(worker);
+    var n = 0;
+    while (!stop.IsCancellationRequested)
+    {
+        HttpResponseMessage response;
+        var name = $"Soak {worker}-{n++}";
+        var write = random.Next(4) == 0;
+        try
+        {
+            response = write
+                ? await http.PostAsJsonAsync("/v1/companies", new { name })
+                : await http.GetAsync(random.Next(2) == 0 ? "/v1/companies?limit=20" : "/v1/acquisitions?limit=20");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            if (write)
+            {
+                uncertain[name] = true;
+            }
+
+            statuses.AddOrUpdate("no answer", 1, (_, c) => c + 1);
+            continue;
+        }
+
+        Interlocked.Increment(ref requests);
+        var status = (int)response.StatusCode;
+        statuses.AddOrUpdate(status.ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, c) => c + 1);
+        if (write && status == 201)
+        {
+            var created = await response.Content.ReadFromJsonAsync<Created>();
+            acknowledged[name] = created!.Id;
+        }
+        else if (status == 503)
+        {
+            if (!response.Headers.Contains("Retry-After"))
+            {
+                unexpected.Enqueue("503 without Retry-After");
+            }
+
+            await Task.Delay(100);
+        }
+        else if (status is not (200 or 201))
+        {
+            unexpected.Enqueue($"{status} for {(write ? "POST" : "GET")}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+})).ToArray();
+
+// Restarts spread over the run: stop fast (as a crash would end the sessions), wait, start again on the same port.
+for (var i = 1; i <= restarts; i++)
+{
+    await Task.Delay(TimeSpan.FromSeconds(seconds * i / (restarts + 1.0)) - watch.Elapsed);
+    Console.WriteLine($"{watch.Elapsed.TotalSeconds,6:0.0} s  restarting PostgreSQL ({i}/{restarts})");
+    await cluster.StopAsync();
+    await Task.Delay(TimeSpan.FromSeconds(3));
+    cluster = await LocalPostgres.StartAsync(bin, root, "deals", NullLogger.Instance, CancellationToken.None, port);
+}
+
+await Task.WhenAll(workers);
+Console.WriteLine($"{watch.Elapsed.TotalSeconds,6:0.0} s  done: {requests} requests answered ({requests / watch.Elapsed.TotalSeconds:0} req/s)");
+foreach (var (status, count) in statuses.OrderBy(s => s.Key))
+{
+    Console.WriteLine($"  {status}: {count}");
+}
+
+await app.StopAsync();
+await using var db = new NpgsqlConnection(connection + ";Pooling=false");
+var stored = (await db.QueryAsync<(long Id, string Name)>("SELECT id, name FROM companies WHERE name LIKE 'Soak %'")).ToDictionary(r => r.Name, r => r.Id);
+var missing = acknowledged.Where(a => !stored.TryGetValue(a.Key, out var id) || id != a.Value).Select(a => a.Key).ToList();
+var extra = stored.Keys.Where(n => !acknowledged.ContainsKey(n) && !uncertain.ContainsKey(n)).ToList();
+Console.WriteLine($"Writes acknowledged: {acknowledged.Count}; stored: {stored.Count}; acknowledged but missing: {missing.Count}; " +
+                  $"stored but never acknowledged: {extra.Count}; unanswered writes: {uncertain.Count}; unexpected answers: {unexpected.Count}");
+foreach (var problem in unexpected.Take(10))
+{
+    Console.WriteLine($"  unexpected: {problem}");
+}
+
+await cluster.StopAsync();
+Directory.Delete(root, recursive: true);
+var ok = missing.Count == 0 && extra.Count == 0 && unexpected.IsEmpty;
+Console.WriteLine(ok ? "soak: PASS" : "soak: FAIL");
+return ok ? 0 : 1;
+
+int Option(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+}
+
+internal sealed record Created(long Id);
