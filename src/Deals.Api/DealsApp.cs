@@ -133,6 +133,10 @@ public static class DealsApp
         app.MapProductsApi();
         app.MapAcquisitionsApi();
         app.MapAuditApi();
+#if BENCHMARK
+        // The HTTP limit of this process: a fixed small JSON document, no database. Benchmark builds only.
+        app.MapGet("/_bench/fixed", () => TypedResults.Ok(new { id = 1, slug = "red-hat", name = "Red Hat" })).ExcludeFromDescription();
+#endif
         return app;
     }
 

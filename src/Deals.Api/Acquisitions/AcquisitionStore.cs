@@ -37,7 +37,7 @@ public sealed class AcquisitionStore(Db db)
         JOIN companies t ON t.id = a.target_id
         """;
 
-    private const string ByIdSql = $"SELECT {Columns} {From} WHERE a.id = @Id";
+    internal const string ByIdSql = $"SELECT {Columns} {From} WHERE a.id = @Id";
     private const string ListSql = $"SELECT {Columns} {From} WHERE a.id > @After ORDER BY a.id LIMIT @Take";
     private const string ByBuyerSql = $"SELECT {Columns} {From} WHERE a.buyer_id = @CompanyId AND a.id > @After ORDER BY a.id LIMIT @Take";
     private const string ByTargetSql = $"SELECT {Columns} {From} WHERE a.target_id = @CompanyId AND a.id > @After ORDER BY a.id LIMIT @Take";

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.ResponseCompression;
 using Npgsql;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace Deals.Api.Common;
@@ -26,13 +27,14 @@ public static partial class Observability
             });
         }
 
-        var otel = builder.Services.AddOpenTelemetry()
-            .WithTracing(t => t.AddAspNetCoreInstrumentation(o => o.Filter = c => !c.Request.Path.StartsWithSegments("/health"))
-                .AddNpgsql())
-            .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddNpgsqlInstrumentation());
+        // Traces and metrics cost CPU on every request: collect them only when there is somewhere to send them.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            otel.WithTracing(t => t.AddOtlpExporter()).WithMetrics(m => m.AddOtlpExporter());
+            builder.Services.AddOpenTelemetry()
+                .ConfigureResource(r => r.AddService("deals-api"))
+                .WithTracing(t => t.AddAspNetCoreInstrumentation(o => o.Filter = c => !c.Request.Path.StartsWithSegments("/health"))
+                    .AddNpgsql().AddOtlpExporter())
+                .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddNpgsqlInstrumentation().AddOtlpExporter());
         }
 
         builder.Services.AddResponseCompression(o =>

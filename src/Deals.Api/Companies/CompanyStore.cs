@@ -19,7 +19,7 @@ public sealed class CompanyStore(Db db)
         """;
 
     private const string ByIdSql = $"SELECT {Columns} FROM companies c WHERE c.id = @Id";
-    private const string BySlugSql = $"SELECT {Columns} FROM companies c WHERE c.slug = @Slug";
+    internal const string BySlugSql = $"SELECT {Columns} FROM companies c WHERE c.slug = @Slug";
     private const string ListSql = $"SELECT {Columns} FROM companies c WHERE c.id > @After ORDER BY c.id LIMIT @Take";
     private const string IdBySlugSql = "SELECT id FROM companies WHERE slug = @Slug";
     private const string IdExistsSql = "SELECT id FROM companies WHERE id = @Id";

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Globalization;
+using Dapper;
+using Deals.Api.Common;
+using Deals.Benchmarks;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+// Deals against the database's own speed, on loopback, bounded in time. Every figure is a ratio
+// taken in one run: deals / database-limit (pgbench on the same SQL) and deals / composed-limit,
+// where composed = 1 / (1/database + 1/http) and http is this API process answering a fixed JSON
+// document. Usage: dotnet run -c Release --project tests/Deals.Benchmarks -- [--quick]
+var quick = args.Contains("--quick");
+var deals = Option("--deals", quick ? 100_000 : 1_000_000);
+var duration = TimeSpan.FromSeconds(Option("--seconds", quick ? 3 : 10));
+var runs = Option("--runs", quick ? 1 : 3);
+const int Connections = 32;
+var total = Stopwatch.StartNew();
+var culture = CultureInfo.InvariantCulture;
+
+var repository = FindRepository();
+var work = Directory.CreateTempSubdirectory("deals-bench-").FullName;
+File.SetUnixFileMode(work, File.GetUnixFileMode(work) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+var bin = LocalPostgres.FindBinaries(null) ?? throw new InvalidOperationException("PostgreSQL server binaries are needed.");
+Console.WriteLine($"Deals benchmark ({(quick ? "quick" : "full")}): {deals:N0} deals, {runs} run(s) of {duration.TotalSeconds} s per measurement, wrk -t2 -c{Connections}.");
+
+// 1. The API, built with the benchmark-only endpoint, in Release.
+var apiDir = Path.Combine(work, "api");
+var build = Tools.Run("dotnet", ["build", Path.Combine(repository, "src", "Deals.Api"), "-c", "Release", "-p:BenchmarkBuild=true", "-o", apiDir, "--nologo", "-v", "q"]);
+if (build.ExitCode != 0)
+{
+    throw new InvalidOperationException("Building the API failed: " + build.Output);
+}
+
+// 2. A private PostgreSQL with the generated data.
+var cluster = await LocalPostgres.StartAsync(bin, Path.Combine(work, "db"), "deals", NullLogger.Instance, CancellationToken.None);
+var connectionString = cluster.ConnectionString("deals");
+Database.Migrate(connectionString, NullLogger.Instance);
+var load = Stopwatch.StartNew();
+await Data.GenerateAsync(connectionString, deals);
+Console.WriteLine($"Loaded {deals:N0} deals in {load.Elapsed.TotalSeconds:0} s.");
+var password = new NpgsqlConnectionStringBuilder(connectionString).Password!;
+var postmaster = int.Parse(File.ReadLines(Path.Combine(work, "db", "pg", "postmaster.pid")).First(), culture);
+
+// 3. The API process on a free loopback port.
+var port = FreePort();
+var api = Process.Start(new ProcessStartInfo(Path.Combine(apiDir, "Deals.Api"))
+{
+    ArgumentList = { $"--ConnectionStrings:Deals={connectionString}", $"--urls=http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning", "--Logging:Format=simple" },
+    RedirectStandardOutput = true,
+    RedirectStandardError = true,
+    UseShellExecute = false,
+})!;
+api.OutputDataReceived += (_, _) => { };
+api.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("api: " + e.Data); };
+api.BeginOutputReadLine();
+api.BeginErrorReadLine();
+var baseUrl = $"http://127.0.0.1:{port}";
+await WaitForAsync(baseUrl + "/v1/companies?limit=1");
+using var rss = new RssSampler(api.Id);
+var dealsCpu = new CpuMeter(() => CpuMeter.PostgresProcesses(postmaster).Append(api.Id));
+var dbCpu = new CpuMeter(() => CpuMeter.PostgresProcesses(postmaster));
+var httpCpu = new CpuMeter(() => [api.Id]);
+
+try
+{
+    // Warm up the API (JIT, pools, prepared statements) before anything is measured.
+    Tools.Wrk(baseUrl + "/v1/acquisitions/1", null, Connections, TimeSpan.FromSeconds(quick ? 2 : 5), httpCpu);
+    var http = Median(runs, () => Tools.Wrk(baseUrl + "/_bench/fixed", null, Connections, duration, httpCpu));
+    Console.WriteLine($"HTTP limit (fixed JSON from the API process): {http.RequestsPerSecond:N0} req/s, p50 {http.P50Ms:0.00} ms, p99 {http.P99Ms:0.00} ms, {http.CpuMsPerRequest:0.000} CPU ms/req");
+
+    var scenarios = await Scenarios.CreateAsync(connectionString, quick);
+    var lines = new List<string>();
+    Console.WriteLine();
+    Console.WriteLine("| scenario | deals req/s | p50 ms | p99 ms | errors | db limit tx/s (clients) | ratio_db | ratio_composed | CPU ms/req deals | CPU ms/req limit | API peak RSS MB |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var scenario in scenarios)
+    {
+        var database = scenario.ClientSweep.Select(c =>
+                (Clients: c, Result: Median(runs, () => Tools.PgBench(bin, cluster.Port, password, "deals", scenario.PgBenchScripts, c, duration, dbCpu))))
+            .MaxBy(x => x.Result.RequestsPerSecond);
+        rss.Reset();
+        var measured = Median(runs, () => Tools.Wrk(baseUrl + scenario.Path, scenario.Lua, Connections, duration, dealsCpu));
+        var composed = 1 / (1 / database.Result.RequestsPerSecond + 1 / http.RequestsPerSecond);
+        var ratioDb = measured.RequestsPerSecond / database.Result.RequestsPerSecond;
+        var ratioComposed = measured.RequestsPerSecond / composed;
+        var limitCpu = database.Result.CpuMsPerRequest + http.CpuMsPerRequest;
+        Console.WriteLine(string.Create(culture, $"| {scenario.Name} | {measured.RequestsPerSecond:N0} | {measured.P50Ms:0.00} | {measured.P99Ms:0.00} | {measured.Errors} | " +
+            $"{database.Result.RequestsPerSecond:N0} ({database.Clients}) | {ratioDb:0.00} | {ratioComposed:0.00} | {measured.CpuMsPerRequest:0.000} | {limitCpu:0.000} | {rss.PeakMb:0} |"));
+        lines.Add(string.Create(culture, $"scenario: {scenario.Name} deals={measured.RequestsPerSecond:0} ratio_db={ratioDb:0.00} ratio_composed={ratioComposed:0.00}"));
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"Finished in {total.Elapsed.TotalMinutes:0.0} min.");
+    lines.ForEach(Console.WriteLine);
+}
+finally
+{
+    api.Kill();
+    await api.WaitForExitAsync();
+    await cluster.StopAsync();
+    Directory.Delete(work, recursive: true);
+}
+
+static LoadResult Median(int runs, Func<LoadResult> run)
+{
+    var results = Enumerable.Range(0, runs).Select(_ => run()).OrderBy(r => r.RequestsPerSecond).ToList();
+    return results[results.Count / 2];
+}
+
+static async Task WaitForAsync(string url)
+{
+    using var http = new HttpClient();
+    for (var i = 0; i < 300; i++)
+    {
+        try
+        {
+            if ((await http.GetAsync(url)).IsSuccessStatusCode)
+            {
+                return;
+            }
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        await Task.Delay(100);
+    }
+
+    throw new TimeoutException("The API did not start.");
+}
+
+static int FreePort()
+{
+    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+    listener.Start();
+    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static string FindRepository()
+{
+    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "Deals.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+
+    throw new InvalidOperationException("Run the benchmark from inside the checkout.");
+}
+
+int Option(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
