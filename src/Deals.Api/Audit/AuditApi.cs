@@ -40,7 +40,7 @@ public static class AuditApi
         }
 
         var (take, after) = Paging.Parse(limit, cursor);
-        var rows = await store.ListAsync(new AuditQuery(entity, id, key, from, to), after == 0 ? long.MaxValue : after, take + 1, cancellationToken);
+        var rows = await store.ListAsync(new AuditQuery(entity, id, key, from?.ToUniversalTime(), to?.ToUniversalTime()), after == 0 ? long.MaxValue : after, take + 1, cancellationToken);
         return TypedResults.Ok(Paging.ToPage(http, rows, take, e => e.Id));
     }
 

@@ -28,6 +28,7 @@ public static class OpenApi
             });
             o.IncludeXmlComments(Assembly.GetExecutingAssembly(), includeControllerXmlComments: false);
             o.SupportNonNullableReferenceTypes();
+            o.NonNullableReferenceTypesAsRequired();
             o.UseAllOfToExtendReferenceSchemas();
             o.MapType<PartialDate>(() => new OpenApiSchema
             {
