@@ -25,105 +25,111 @@ var port = cluster.Port;
 var connection = cluster.ConnectionString("deals");
 Database.Migrate(connection, NullLogger.Instance);
 
-var app = (await DealsApp.CreateAsync([$"--ConnectionStrings:Deals={connection}", "--urls=http://127.0.0.1:0",
-    "--Logging:LogLevel:Default=Critical"]))!;
-await app.StartAsync();
-var baseAddress = new Uri(app.Urls.First());
-Console.WriteLine($"Soak: {clients} clients for {seconds} s against {baseAddress}, PostgreSQL restarted {restarts} times.");
-
-var acknowledged = new ConcurrentDictionary<string, long>();
-var uncertain = new ConcurrentDictionary<string, bool>(); // requests that got no answer at all: either outcome is allowed
-var statuses = new ConcurrentDictionary<string, long>();
-var requests = 0L;
-var unexpected = new ConcurrentQueue<string>();
-using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-var watch = Stopwatch.StartNew();
-
-var workers = Enumerable.Range(0, clients).Select(worker => Task.Run(async () =>
+try
 {
-    using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
-    var random = new Random(worker);
-    var n = 0;
-    while (!stop.IsCancellationRequested)
+    var app = (await DealsApp.CreateAsync([$"--ConnectionStrings:Deals={connection}", "--urls=http://127.0.0.1:0",
+        "--Logging:LogLevel:Default=Critical"]))!;
+    await app.StartAsync();
+    var baseAddress = new Uri(app.Urls.First());
+    Console.WriteLine($"Soak: {clients} clients for {seconds} s against {baseAddress}, PostgreSQL restarted {restarts} times.");
+
+    var acknowledged = new ConcurrentDictionary<string, long>();
+    var uncertain = new ConcurrentDictionary<string, bool>(); // requests that got no answer at all: either outcome is allowed
+    var statuses = new ConcurrentDictionary<string, long>();
+    var requests = 0L;
+    var unexpected = new ConcurrentQueue<string>();
+    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+    var watch = Stopwatch.StartNew();
+
+    var workers = Enumerable.Range(0, clients).Select(worker => Task.Run(async () =>
     {
-        HttpResponseMessage response;
-        var name = $"Soak {worker}-{n++}";
-        var write = random.Next(4) == 0;
-        try
+        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        var random = new Random(worker);
+        var n = 0;
+        while (!stop.IsCancellationRequested)
         {
-            response = write
-                ? await http.PostAsJsonAsync("/v1/companies", new { name })
-                : await http.GetAsync(random.Next(2) == 0 ? "/v1/companies?limit=20" : "/v1/acquisitions?limit=20");
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            if (write)
+            HttpResponseMessage response;
+            var name = $"Soak {worker}-{n++}";
+            var write = random.Next(4) == 0;
+            try
             {
-                uncertain[name] = true;
+                response = write
+                    ? await http.PostAsJsonAsync("/v1/companies", new { name })
+                    : await http.GetAsync(random.Next(2) == 0 ? "/v1/companies?limit=20" : "/v1/acquisitions?limit=20");
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                if (write)
+                {
+                    uncertain[name] = true;
+                }
+
+                statuses.AddOrUpdate("no answer", 1, (_, c) => c + 1);
+                continue;
             }
 
-            statuses.AddOrUpdate("no answer", 1, (_, c) => c + 1);
-            continue;
-        }
-
-        Interlocked.Increment(ref requests);
-        var status = (int)response.StatusCode;
-        statuses.AddOrUpdate(status.ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, c) => c + 1);
-        if (write && status == 201)
-        {
-            var created = await response.Content.ReadFromJsonAsync<Created>();
-            acknowledged[name] = created!.Id;
-        }
-        else if (status == 503)
-        {
-            if (!response.Headers.Contains("Retry-After"))
+            Interlocked.Increment(ref requests);
+            var status = (int)response.StatusCode;
+            statuses.AddOrUpdate(status.ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, c) => c + 1);
+            if (write && status == 201)
             {
-                unexpected.Enqueue("503 without Retry-After");
+                var created = await response.Content.ReadFromJsonAsync<Created>();
+                acknowledged[name] = created!.Id;
             }
+            else if (status == 503)
+            {
+                if (!response.Headers.Contains("Retry-After"))
+                {
+                    unexpected.Enqueue("503 without Retry-After");
+                }
 
-            await Task.Delay(100);
+                await Task.Delay(100);
+            }
+            else if (status is not (200 or 201))
+            {
+                unexpected.Enqueue($"{status} for {(write ? "POST" : "GET")}: {await response.Content.ReadAsStringAsync()}");
+            }
         }
-        else if (status is not (200 or 201))
-        {
-            unexpected.Enqueue($"{status} for {(write ? "POST" : "GET")}: {await response.Content.ReadAsStringAsync()}");
-        }
+    })).ToArray();
+
+    // Restarts spread over the run: stop fast (as a crash would end the sessions), wait, start again on the same port.
+    for (var i = 1; i <= restarts; i++)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(seconds * i / (restarts + 1.0)) - watch.Elapsed);
+        Console.WriteLine($"{watch.Elapsed.TotalSeconds,6:0.0} s  restarting PostgreSQL ({i}/{restarts})");
+        await cluster.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        cluster = await LocalPostgres.StartAsync(bin, root, "deals", NullLogger.Instance, CancellationToken.None, port);
     }
-})).ToArray();
 
-// Restarts spread over the run: stop fast (as a crash would end the sessions), wait, start again on the same port.
-for (var i = 1; i <= restarts; i++)
+    await Task.WhenAll(workers);
+    Console.WriteLine($"{watch.Elapsed.TotalSeconds,6:0.0} s  done: {requests} requests answered ({requests / watch.Elapsed.TotalSeconds:0} req/s)");
+    foreach (var (status, count) in statuses.OrderBy(s => s.Key))
+    {
+        Console.WriteLine($"  {status}: {count}");
+    }
+
+    await app.StopAsync();
+    await using var db = new NpgsqlConnection(connection + ";Pooling=false");
+    var stored = (await db.QueryAsync<(long Id, string Name)>("SELECT id, name FROM companies WHERE name LIKE 'Soak %'")).ToDictionary(r => r.Name, r => r.Id);
+    var missing = acknowledged.Where(a => !stored.TryGetValue(a.Key, out var id) || id != a.Value).Select(a => a.Key).ToList();
+    var extra = stored.Keys.Where(n => !acknowledged.ContainsKey(n) && !uncertain.ContainsKey(n)).ToList();
+    Console.WriteLine($"Writes acknowledged: {acknowledged.Count}; stored: {stored.Count}; acknowledged but missing: {missing.Count}; " +
+                      $"stored but never acknowledged: {extra.Count}; unanswered writes: {uncertain.Count}; unexpected answers: {unexpected.Count}");
+    foreach (var problem in unexpected.Take(10))
+    {
+        Console.WriteLine($"  unexpected: {problem}");
+    }
+
+    var ok = missing.Count == 0 && extra.Count == 0 && unexpected.IsEmpty;
+    Console.WriteLine(ok ? "soak: PASS" : "soak: FAIL");
+    return ok ? 0 : 1;
+}
+finally
 {
-    await Task.Delay(TimeSpan.FromSeconds(seconds * i / (restarts + 1.0)) - watch.Elapsed);
-    Console.WriteLine($"{watch.Elapsed.TotalSeconds,6:0.0} s  restarting PostgreSQL ({i}/{restarts})");
     await cluster.StopAsync();
-    await Task.Delay(TimeSpan.FromSeconds(3));
-    cluster = await LocalPostgres.StartAsync(bin, root, "deals", NullLogger.Instance, CancellationToken.None, port);
+    Directory.Delete(root, recursive: true);
 }
-
-await Task.WhenAll(workers);
-Console.WriteLine($"{watch.Elapsed.TotalSeconds,6:0.0} s  done: {requests} requests answered ({requests / watch.Elapsed.TotalSeconds:0} req/s)");
-foreach (var (status, count) in statuses.OrderBy(s => s.Key))
-{
-    Console.WriteLine($"  {status}: {count}");
-}
-
-await app.StopAsync();
-await using var db = new NpgsqlConnection(connection + ";Pooling=false");
-var stored = (await db.QueryAsync<(long Id, string Name)>("SELECT id, name FROM companies WHERE name LIKE 'Soak %'")).ToDictionary(r => r.Name, r => r.Id);
-var missing = acknowledged.Where(a => !stored.TryGetValue(a.Key, out var id) || id != a.Value).Select(a => a.Key).ToList();
-var extra = stored.Keys.Where(n => !acknowledged.ContainsKey(n) && !uncertain.ContainsKey(n)).ToList();
-Console.WriteLine($"Writes acknowledged: {acknowledged.Count}; stored: {stored.Count}; acknowledged but missing: {missing.Count}; " +
-                  $"stored but never acknowledged: {extra.Count}; unanswered writes: {uncertain.Count}; unexpected answers: {unexpected.Count}");
-foreach (var problem in unexpected.Take(10))
-{
-    Console.WriteLine($"  unexpected: {problem}");
-}
-
-await cluster.StopAsync();
-Directory.Delete(root, recursive: true);
-var ok = missing.Count == 0 && extra.Count == 0 && unexpected.IsEmpty;
-Console.WriteLine(ok ? "soak: PASS" : "soak: FAIL");
-return ok ? 0 : 1;
 
 int Option(string name, int fallback)
 {
