@@ -107,8 +107,8 @@ public sealed class AcquisitionStore(Db db)
         return [.. rows.Select(r => r.ToResponse())];
     }
 
-    /// <summary>Records the deal, or returns the products it may not carry (with no id) and writes nothing.</summary>
-    public async Task<(long? Id, long[] ForeignProducts)> CreateAsync(AcquisitionWrite deal, CancellationToken cancellationToken)
+    /// <summary>Records the deal and reads it back in one transaction, or returns the products it may not carry and writes nothing.</summary>
+    public async Task<(AcquisitionResponse? Created, long[] ForeignProducts)> CreateAsync(AcquisitionWrite deal, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -119,32 +119,37 @@ public sealed class AcquisitionStore(Db db)
         }
 
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(InsertSql, deal, transaction, cancellationToken: cancellationToken));
+        var created = await ReadAsync(connection, transaction, id, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return (id, []);
+        return (created, []);
     }
 
-    /// <summary>Replaces every field and the products carried; Found is false when the deal does not exist.</summary>
-    public async Task<(bool Found, long[] ForeignProducts)> ReplaceAsync(long id, AcquisitionWrite deal, CancellationToken cancellationToken)
+    /// <summary>Replaces every field and the products carried, and reads the result back in one transaction; Replaced is null when the deal does not exist.</summary>
+    public async Task<(AcquisitionResponse? Replaced, long[] ForeignProducts)> ReplaceAsync(long id, AcquisitionWrite deal, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var foreign = await ForeignProductsAsync(connection, transaction, deal, cancellationToken);
         if (foreign.Length > 0)
         {
-            return (true, foreign);
+            return (null, foreign);
         }
 
         var args = new DynamicParameters(deal);
         args.Add("Id", id);
         if (await connection.ExecuteScalarAsync<long?>(new CommandDefinition(UpdateSql, args, transaction, cancellationToken: cancellationToken)) is null)
         {
-            return (false, []);
+            return (null, []);
         }
 
         await connection.ExecuteAsync(new CommandDefinition(ReplaceProductsSql, args, transaction, cancellationToken: cancellationToken));
+        var replaced = await ReadAsync(connection, transaction, id, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return (true, []);
+        return (replaced, []);
     }
+
+    private static async Task<AcquisitionResponse> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>
+        (await connection.QuerySingleAsync<AcquisitionRow>(new CommandDefinition(ByIdSql, new { Id = id }, transaction, cancellationToken: cancellationToken))).ToResponse();
 
     public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken) =>
         await db.ExecuteAsync(new CommandDefinition(DeleteSql, new { Id = id }, cancellationToken: cancellationToken)) > 0;

@@ -56,13 +56,8 @@ public static class AcquisitionsApi
     public static async Task<Results<Created<AcquisitionResponse>, ValidationProblem, ProblemHttpResult>> CreateAcquisition(
         AcquisitionRequest request, AcquisitionStore store, CancellationToken cancellationToken)
     {
-        var (id, foreign) = await store.CreateAsync(ToWrite(request), cancellationToken);
-        if (id is null)
-        {
-            return ForeignProducts(foreign);
-        }
-
-        return TypedResults.Created($"/v1/acquisitions/{id}", await store.GetAsync(id.Value, cancellationToken));
+        var (created, foreign) = await store.CreateAsync(ToWrite(request), cancellationToken);
+        return created is null ? ForeignProducts(foreign) : TypedResults.Created($"/v1/acquisitions/{created.Id}", created);
     }
 
     public static async Task<Results<Ok<AcquisitionResponse>, ValidationProblem, ProblemHttpResult>> ReplaceAcquisition(
@@ -93,13 +88,13 @@ public static class AcquisitionsApi
     private static async Task<Results<Ok<AcquisitionResponse>, ValidationProblem, ProblemHttpResult>> Save(
         long id, AcquisitionRequest request, AcquisitionStore store, CancellationToken cancellationToken)
     {
-        var (found, foreign) = await store.ReplaceAsync(id, ToWrite(request), cancellationToken);
+        var (replaced, foreign) = await store.ReplaceAsync(id, ToWrite(request), cancellationToken);
         if (foreign.Length > 0)
         {
             return ForeignProducts(foreign);
         }
 
-        return found ? TypedResults.Ok((await store.GetAsync(id, cancellationToken))!) : NotFound(id);
+        return replaced is not null ? TypedResults.Ok(replaced) : NotFound(id);
     }
 
     private static ValidationProblem ForeignProducts(long[] ids) => Problems.Validation("productIds",

@@ -73,9 +73,8 @@ public static class CompaniesApi
     public static async Task<Results<Created<CompanyResponse>, ValidationProblem, ProblemHttpResult>> CreateCompany(
         CompanyRequest request, CompanyStore store, ReferenceData reference, CancellationToken cancellationToken)
     {
-        var id = await store.CreateAsync(ToWrite(request, existingSlug: null, reference), cancellationToken);
-        var created = await store.GetAsync(new CompanyKey(id, null), cancellationToken);
-        return TypedResults.Created($"/v1/companies/{id}", created);
+        var created = await store.CreateAsync(ToWrite(request, existingSlug: null, reference), cancellationToken);
+        return TypedResults.Created($"/v1/companies/{created.Id}", created);
     }
 
     public static async Task<Results<Ok<CompanyResponse>, ValidationProblem, ProblemHttpResult>> ReplaceCompany(
@@ -87,8 +86,9 @@ public static class CompaniesApi
             return NotFound(idOrSlug);
         }
 
-        await store.ReplaceAsync(current.Id, ToWrite(request, current.Slug, reference), cancellationToken);
-        return TypedResults.Ok((await store.GetAsync(new CompanyKey(current.Id, null), cancellationToken))!);
+        return await store.ReplaceAsync(current.Id, ToWrite(request, current.Slug, reference), cancellationToken) is { } replaced
+            ? TypedResults.Ok(replaced)
+            : NotFound(idOrSlug);
     }
 
     public static async Task<Results<Ok<CompanyResponse>, ValidationProblem, ProblemHttpResult>> PatchCompany(
@@ -106,8 +106,9 @@ public static class CompaniesApi
             return problem is ValidationProblem v ? v : (ProblemHttpResult)problem;
         }
 
-        await store.ReplaceAsync(current.Id, ToWrite(merged!, current.Slug, reference), cancellationToken);
-        return TypedResults.Ok((await store.GetAsync(new CompanyKey(current.Id, null), cancellationToken))!);
+        return await store.ReplaceAsync(current.Id, ToWrite(merged!, current.Slug, reference), cancellationToken) is { } replaced
+            ? TypedResults.Ok(replaced)
+            : NotFound(idOrSlug);
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteCompany(

@@ -72,11 +72,19 @@ public sealed class CompanyStore(Db db)
         return [.. rows.Select(r => r.ToResponse())];
     }
 
-    public async Task<long> CreateAsync(CompanyWrite company, CancellationToken cancellationToken) =>
-        await db.ExecuteScalarAsync<long>(new CommandDefinition(InsertSql, company, cancellationToken: cancellationToken));
+    /// <summary>Creates the company and reads it back in one transaction, so the answer never reports a write that did not happen (or the reverse).</summary>
+    public async Task<CompanyResponse> CreateAsync(CompanyWrite company, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(InsertSql, company, transaction, cancellationToken: cancellationToken));
+        var created = await ReadAsync(connection, transaction, id, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return created;
+    }
 
-    /// <summary>Replaces every field, alias and external id; false when the company does not exist.</summary>
-    public async Task<bool> ReplaceAsync(long id, CompanyWrite company, CancellationToken cancellationToken)
+    /// <summary>Replaces every field, alias and external id and reads the result back in one transaction; null when the company does not exist.</summary>
+    public async Task<CompanyResponse?> ReplaceAsync(long id, CompanyWrite company, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -85,13 +93,17 @@ public sealed class CompanyStore(Db db)
         var updated = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(UpdateSql, args, transaction, cancellationToken: cancellationToken));
         if (updated is null)
         {
-            return false;
+            return null;
         }
 
         await connection.ExecuteAsync(new CommandDefinition(ReplaceChildrenSql, args, transaction, cancellationToken: cancellationToken));
+        var replaced = await ReadAsync(connection, transaction, id, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return true;
+        return replaced;
     }
+
+    private static async Task<CompanyResponse> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>
+        (await connection.QuerySingleAsync<CompanyRow>(new CommandDefinition(ByIdSql, new { Id = id }, transaction, cancellationToken: cancellationToken))).ToResponse();
 
     public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken) =>
         await db.ExecuteAsync(new CommandDefinition(DeleteSql, new { Id = id }, cancellationToken: cancellationToken)) > 0;

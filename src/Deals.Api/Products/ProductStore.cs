@@ -39,16 +39,18 @@ public sealed class ProductStore(Db db)
         LIMIT @Take
         """;
 
-    private const string InsertSql = """
-        INSERT INTO products (slug, name, maker_id, category, description)
+    // One statement writes the row and returns it as the API shows it, owner included.
+    private const string InsertSql = $"""
+        INSERT INTO products AS p (slug, name, maker_id, category, description)
         VALUES (@Slug, @Name, @MakerId, @Category, @Description)
-        RETURNING id
+        RETURNING {Columns}
         """;
 
-    private const string UpdateSql = """
-        UPDATE products
+    private const string UpdateSql = $"""
+        UPDATE products AS p
         SET slug = @Slug, name = @Name, maker_id = @MakerId, category = @Category, description = @Description, updated_at = now()
-        WHERE id = @Id
+        WHERE p.id = @Id
+        RETURNING {Columns}
         """;
 
     private const string DeleteSql = "DELETE FROM products WHERE id = @Id";
@@ -72,14 +74,15 @@ public sealed class ProductStore(Db db)
         return [.. rows.Select(r => r.ToResponse())];
     }
 
-    public async Task<long> CreateAsync(ProductWrite product, CancellationToken cancellationToken) =>
-        await db.ExecuteScalarAsync<long>(new CommandDefinition(InsertSql, product, cancellationToken: cancellationToken));
+    public async Task<ProductResponse> CreateAsync(ProductWrite product, CancellationToken cancellationToken) =>
+        (await db.QuerySingleOrDefaultAsync<ProductRow>(new CommandDefinition(InsertSql, product, cancellationToken: cancellationToken)))!.ToResponse();
 
-    public async Task<bool> ReplaceAsync(long id, ProductWrite product, CancellationToken cancellationToken)
+    /// <summary>Replaces every field; null when the product does not exist.</summary>
+    public async Task<ProductResponse?> ReplaceAsync(long id, ProductWrite product, CancellationToken cancellationToken)
     {
         var args = new DynamicParameters(product);
         args.Add("Id", id);
-        return await db.ExecuteAsync(new CommandDefinition(UpdateSql, args, cancellationToken: cancellationToken)) > 0;
+        return (await db.QuerySingleOrDefaultAsync<ProductRow>(new CommandDefinition(UpdateSql, args, cancellationToken: cancellationToken)))?.ToResponse();
     }
 
     public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken) =>

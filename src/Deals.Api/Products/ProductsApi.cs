@@ -56,20 +56,17 @@ public static class ProductsApi
     public static async Task<Results<Created<ProductResponse>, ValidationProblem, ProblemHttpResult>> CreateProduct(
         ProductRequest request, ProductStore store, CancellationToken cancellationToken)
     {
-        var id = await store.CreateAsync(ToWrite(request, existingSlug: null), cancellationToken);
-        return TypedResults.Created($"/v1/products/{id}", await store.GetAsync(id, cancellationToken));
+        var created = await store.CreateAsync(ToWrite(request, existingSlug: null), cancellationToken);
+        return TypedResults.Created($"/v1/products/{created.Id}", created);
     }
 
     public static async Task<Results<Ok<ProductResponse>, ValidationProblem, ProblemHttpResult>> ReplaceProduct(
         [Description("Product id.")] long id, ProductRequest request, ProductStore store, CancellationToken cancellationToken)
     {
-        if (await store.GetAsync(id, cancellationToken) is not { } current
-            || !await store.ReplaceAsync(id, ToWrite(request, current.Slug), cancellationToken))
-        {
-            return NotFound(id);
-        }
-
-        return TypedResults.Ok((await store.GetAsync(id, cancellationToken))!);
+        return await store.GetAsync(id, cancellationToken) is { } current
+            && await store.ReplaceAsync(id, ToWrite(request, current.Slug), cancellationToken) is { } replaced
+            ? TypedResults.Ok(replaced)
+            : NotFound(id);
     }
 
     public static async Task<Results<Ok<ProductResponse>, ValidationProblem, ProblemHttpResult>> PatchProduct(
@@ -86,12 +83,9 @@ public static class ProductsApi
             return problem is ValidationProblem v ? v : (ProblemHttpResult)problem;
         }
 
-        if (!await store.ReplaceAsync(id, ToWrite(merged!, current.Slug), cancellationToken))
-        {
-            return NotFound(id);
-        }
-
-        return TypedResults.Ok((await store.GetAsync(id, cancellationToken))!);
+        return await store.ReplaceAsync(id, ToWrite(merged!, current.Slug), cancellationToken) is { } replaced
+            ? TypedResults.Ok(replaced)
+            : NotFound(id);
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteProduct(
