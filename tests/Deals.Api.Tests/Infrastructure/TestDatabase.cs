@@ -54,6 +54,7 @@ public static class TestDatabase
         }
         else
         {
+            RemoveStaleClusters();
             var root = Directory.CreateTempSubdirectory("deals-tests-").FullName;
             var cluster = await LocalPostgres.StartAsync(Binaries, root, "postgres", NullLogger.Instance, CancellationToken.None);
             server = new Server(cluster.ConnectionString, cluster, root);
@@ -68,6 +69,28 @@ public static class TestDatabase
 
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
         return server;
+    }
+
+    /// <summary>
+    /// The test host may be ended before its exit handler has removed the cluster directory; the
+    /// next run removes those whose server is no longer running.
+    /// </summary>
+    private static void RemoveStaleClusters()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "deals-*-*"))
+        {
+            if (!File.Exists(Path.Combine(dir, "pg", "postmaster.pid")) && Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddMinutes(-10))
+            {
+                try
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Another run's, or not ours to remove.
+                }
+            }
+        }
     }
 
     private sealed class Server(Func<string, string> connectionString, LocalPostgres? cluster, string? root) : IDisposable
@@ -92,9 +115,9 @@ public static class TestDatabase
                 {
                     Directory.Delete(root!, recursive: true);
                 }
-                catch (IOException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    // A leftover temp directory is harmless.
+                    // A leftover temp directory is removed by the next run.
                 }
             }
         }
