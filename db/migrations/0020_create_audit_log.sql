@@ -67,6 +67,7 @@ DECLARE
     target audit_log;
     e audit_log;
     keys text[];
+    columns text[];
     key_match text;
     current_row jsonb;
 BEGIN
@@ -93,6 +94,10 @@ BEGIN
             WHEN 'acquisition_products' THEN ARRAY['acquisition_id', 'product_id']
             ELSE ARRAY['id'] END;
         SELECT string_agg(format('t.%I::text = (%L::jsonb ->> %L)', k, coalesce(e.after, e.before), k), ' AND ') INTO key_match FROM unnest(keys) AS k;
+        -- Stored columns only: generated ones are computed again.
+        SELECT array_agg(a.attname::text ORDER BY a.attnum) INTO columns
+        FROM pg_attribute a
+        WHERE a.attrelid = e.table_name::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
         EXECUTE format('SELECT to_jsonb(t) FROM %I t WHERE %s', e.table_name, key_match) INTO current_row;
 
         IF current_row IS DISTINCT FROM e.after THEN
@@ -102,12 +107,16 @@ BEGIN
         IF e.action = 'insert' THEN
             EXECUTE format('DELETE FROM %I t WHERE %s', e.table_name, key_match);
         ELSIF e.action = 'delete' THEN
-            EXECUTE format('INSERT INTO %I OVERRIDING SYSTEM VALUE SELECT * FROM jsonb_populate_record(NULL::%I, %L::jsonb)', e.table_name, e.table_name, e.before);
+            EXECUTE format('INSERT INTO %I (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM jsonb_populate_record(NULL::%I, %L::jsonb) r',
+                e.table_name,
+                (SELECT string_agg(format('%I', c), ', ') FROM unnest(columns) AS c),
+                (SELECT string_agg(format('r.%I', c), ', ') FROM unnest(columns) AS c),
+                e.table_name, e.before);
         ELSE
             EXECUTE format('UPDATE %I t SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%I, %L::jsonb) r) WHERE %s',
                 e.table_name,
-                (SELECT string_agg(format('%I', c), ', ') FROM jsonb_object_keys(e.before) AS c WHERE c <> ALL (keys)),
-                (SELECT string_agg(format('r.%I', c), ', ') FROM jsonb_object_keys(e.before) AS c WHERE c <> ALL (keys)),
+                (SELECT string_agg(format('%I', c), ', ') FROM unnest(columns) AS c WHERE c <> ALL (keys)),
+                (SELECT string_agg(format('r.%I', c), ', ') FROM unnest(columns) AS c WHERE c <> ALL (keys)),
                 e.table_name, e.before, key_match);
         END IF;
     END LOOP;

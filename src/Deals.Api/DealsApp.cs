@@ -4,6 +4,7 @@ using Deals.Api.Audit;
 using Deals.Api.Common;
 using Deals.Api.Companies;
 using Deals.Api.Products;
+using Deals.Api.Stats;
 using FluentValidation;
 using Npgsql;
 
@@ -108,6 +109,8 @@ public static class DealsApp
         services.AddScoped<ProductStore>();
         services.AddScoped<AcquisitionStore>();
         services.AddScoped<AuditStore>();
+        services.AddScoped<ControlStore>();
+        services.AddScoped<StatsStore>();
         services.AddValidatorsFromAssemblyContaining<CompanyRequestValidator>(ServiceLifetime.Singleton);
 
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
@@ -132,6 +135,7 @@ public static class DealsApp
         app.MapCompaniesApi();
         app.MapProductsApi();
         app.MapAcquisitionsApi();
+        app.MapStatsApi();
         app.MapAuditApi();
 #if BENCHMARK
         // The HTTP limit of this process: a fixed small JSON document, no database. Benchmark builds only.

@@ -23,7 +23,7 @@ public sealed class FuzzTests(ApiFixture api) : IClassFixture<ApiFixture>
     [
         "", " ", "'; DROP TABLE companies; --", "%", "_", "\\", "%_%", "red-hat", "Red Hat", "\u0000", "\ud800", "😀", "שלום", "e\u0301",
         "9223372036854775808", "-1", "0", "1e309", "NaN", "2008-02-30", "10000-01-01", "2008-09-04T00:00:00", "null", "[]", "{}",
-        new string('x', 5000),
+        new string('x', 600), // longer ones would pass Kestrel's request-line limit (8 KB), a 414 the app never sees
     ];
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class FuzzTests(ApiFixture api) : IClassFixture<ApiFixture>
 
                     using var response = await api.Client.SendAsync(message);
                     var text = await response.Content.ReadAsStringAsync();
-                    var where = $"{method.ToUpperInvariant()} {request.Uri} {request.Body?[..Math.Min(request.Body.Length, 200)]} → {(int)response.StatusCode}";
+                    var where = $"{method.ToUpperInvariant()} {request.Uri[..Math.Min(request.Uri.Length, 300)]} {request.Body?[..Math.Min(request.Body.Length, 200)]} → {(int)response.StatusCode}";
                     if ((int)response.StatusCode >= 500)
                     {
                         failures.Add($"{where}: {text}");

@@ -38,7 +38,6 @@ public sealed class AcquisitionStore(Db db)
         """;
 
     internal const string ByIdSql = $"SELECT {Columns} {From} WHERE a.id = @Id";
-    private const string ListSql = $"SELECT {Columns} {From} WHERE a.id > @After ORDER BY a.id LIMIT @Take";
     private const string ByBuyerSql = $"SELECT {Columns} {From} WHERE a.buyer_id = @CompanyId AND a.id > @After ORDER BY a.id LIMIT @Take";
     private const string ByTargetSql = $"SELECT {Columns} {From} WHERE a.target_id = @CompanyId AND a.id > @After ORDER BY a.id LIMIT @Take";
 
@@ -94,11 +93,17 @@ public sealed class AcquisitionStore(Db db)
         return row?.ToResponse();
     }
 
-    public async Task<List<AcquisitionResponse>> ListAsync(long after, int take, CancellationToken cancellationToken)
+    /// <summary>A page of the filtered, sorted list: <paramref name="take"/> rows after the query's cursor.</summary>
+    public async Task<List<AcquisitionResponse>> ListAsync(AcquisitionQuery query, int take, CancellationToken cancellationToken)
     {
-        var rows = await db.QueryAsync<AcquisitionRow>(new CommandDefinition(ListSql, new { After = after, Take = take }, cancellationToken: cancellationToken));
+        query.Parameters.Add("Take", take);
+        var sql = ListSql(query);
+        var rows = await db.QueryAsync<AcquisitionRow>(new CommandDefinition(sql, query.Parameters, cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToResponse())];
     }
+
+    /// <summary>The list's SQL: constant fragments and the query's whitelisted clauses, never user text.</summary>
+    internal static string ListSql(AcquisitionQuery query) => $"SELECT {Columns} {From} {query.Where} {query.OrderByClause} LIMIT @Take";
 
     public async Task<List<AcquisitionResponse>> ListByCompanyAsync(long companyId, Side side, long after, int take, CancellationToken cancellationToken)
     {

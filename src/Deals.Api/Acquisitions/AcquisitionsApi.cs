@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Deals.Api.Common;
+using Deals.Api.Companies;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Deals.Api.Acquisitions;
@@ -40,13 +41,27 @@ public static class AcquisitionsApi
     }
 
     public static async Task<Ok<Page<AcquisitionResponse>>> ListAcquisitions(
+        [AsParameters] AcquisitionFilters filters,
+        [Description("Comma-separated sort fields: `id`, `announcedOn`, `price`, `createdAt`, `updatedAt`; `-` for descending, e.g. `-announcedOn,price`. Default `id`.")] string? sort,
         [Description("Page size, 1–500.")] int? limit,
-        [Description("The `nextCursor` of the previous page.")] string? cursor,
-        AcquisitionStore store, HttpContext http, CancellationToken cancellationToken)
+        [Description("The `nextCursor` of the previous page (with the same `sort`).")] string? cursor,
+        AcquisitionStore store, CompanyStore companies, ReferenceData reference, HttpContext http, CancellationToken cancellationToken)
     {
-        var (take, after) = Paging.Parse(limit, cursor);
-        var rows = await store.ListAsync(after, take + 1, cancellationToken);
-        return TypedResults.Ok(Paging.ToPage(http, rows, take, a => a.Id));
+        var take = Paging.Limit(limit);
+        var query = (await QueryAsync(filters, companies, reference, cancellationToken)).OrderBy(sort).After(cursor);
+        var rows = await store.ListAsync(query, take + 1, cancellationToken);
+        return TypedResults.Ok(Paging.ToPage(http, rows, take, query.CursorAfter));
+    }
+
+    /// <summary>The filters as a query, with company ids or slugs resolved (an unknown company is a 400 naming it).</summary>
+    internal static async Task<AcquisitionQuery> QueryAsync(AcquisitionFilters filters, CompanyStore companies, ReferenceData reference, CancellationToken cancellationToken)
+    {
+        async Task<long?> Resolve(string field, string? key) =>
+            key is null ? null
+            : await companies.FindIdAsync(CompanyKey.Parse(key), cancellationToken)
+              ?? throw new RequestValidationException(field, $"No company has the id or slug '{key}'.");
+
+        return AcquisitionQuery.From(filters, await Resolve("buyer", filters.Buyer), await Resolve("target", filters.Target), reference);
     }
 
     public static async Task<Results<Ok<AcquisitionResponse>, ProblemHttpResult>> GetAcquisition(

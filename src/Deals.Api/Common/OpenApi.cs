@@ -125,20 +125,60 @@ public static class OpenApi
             ["PatchAcquisition"] = """{"notes": "Brought the KVM hypervisor and SolidICE; KVM became the basis of Red Hat Enterprise Virtualization."}""",
         };
 
+        // Together they still select the Red Hat–Qumranet deal, so "Try it out" with every example filled in finds it.
         private static readonly Dictionary<string, JsonNode> Parameters = new()
         {
             ["idOrSlug"] = JsonValue.Create("red-hat"),
             ["id"] = JsonValue.Create(1),
             ["limit"] = JsonValue.Create(10),
+            ["buyer"] = JsonValue.Create("red-hat"),
+            ["target"] = JsonValue.Create("qumranet"),
+            ["product"] = JsonValue.Create(1),
+            ["status"] = JsonValue.Create("completed"),
+            ["type"] = JsonValue.Create("acquisition"),
+            ["currency"] = JsonValue.Create("USD"),
+            ["announcedFrom"] = JsonValue.Create("2008"),
+            ["announcedTo"] = JsonValue.Create("2019-12"),
+            ["minPrice"] = JsonValue.Create(1000000),
+            ["maxPrice"] = JsonValue.Create(50000000000),
+            ["disclosed"] = JsonValue.Create(true),
+            ["q"] = JsonValue.Create("red hat"),
+            ["updatedSince"] = JsonValue.Create("2000-01-01T00:00:00Z"),
+            ["sort"] = JsonValue.Create("-announcedOn"),
+            ["country"] = JsonValue.Create("US"),
+            ["asOf"] = JsonValue.Create("2010"),
+            ["depth"] = JsonValue.Create(3),
         };
+
+        private static readonly Dictionary<string, string[]> Enums = new()
+        {
+            ["status"] = [.. KebabEnum<AcquisitionStatus>.Names],
+            ["type"] = [.. KebabEnum<DealType>.Names],
+        };
+
+        private static readonly string[] PartialDates = ["announcedFrom", "announcedTo", "asOf"];
 
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
         {
             foreach (var parameter in operation.Parameters ?? [])
             {
-                if (parameter is OpenApiParameter p && p.Name is { } name && Parameters.TryGetValue(name, out var example))
+                if (parameter is not OpenApiParameter { Name: { } name } p)
+                {
+                    continue;
+                }
+
+                if (Parameters.TryGetValue(name, out var example))
                 {
                     p.Example = example.DeepClone();
+                }
+
+                if (p.Schema is OpenApiSchema schema && Enums.TryGetValue(name, out var values))
+                {
+                    schema.Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
+                }
+                else if (p.Schema is OpenApiSchema date && PartialDates.Contains(name))
+                {
+                    date.Pattern = @"^\d{4}(-\d{2}(-\d{2})?)?$";
                 }
             }
 

@@ -17,15 +17,43 @@ public static class Paging
     private const string Prefix = "id:";
 
     /// <summary>Checks <c>limit</c> and decodes <c>cursor</c>: the id to continue after (0 for the first page).</summary>
-    public static (int Limit, long After) Parse(int? limit, string? cursor)
+    public static (int Limit, long After) Parse(int? limit, string? cursor) =>
+        (Limit(limit), cursor is null ? 0 : Decode(cursor));
+
+    /// <summary>Checks <c>limit</c> (1–500, default 50).</summary>
+    public static int Limit(int? limit)
     {
         var l = limit ?? DefaultLimit;
-        if (l is < 1 or > MaxLimit)
+        return l is >= 1 and <= MaxLimit ? l : throw new RequestValidationException("limit", $"Must be between 1 and {MaxLimit}.");
+    }
+
+    /// <summary>The cursor of a ranked search page: the last row's score and id.</summary>
+    public static string EncodeScored(float score, long id) =>
+        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"score:{score:R}:{id}")));
+
+    /// <summary>Decodes a ranked search cursor; the first page starts above any score.</summary>
+    public static (float Score, long Id) DecodeScored(string? cursor)
+    {
+        if (cursor is null)
         {
-            throw new RequestValidationException("limit", $"Must be between 1 and {MaxLimit}.");
+            return (float.MaxValue, 0);
         }
 
-        return (l, cursor is null ? 0 : Decode(cursor));
+        try
+        {
+            var parts = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(cursor)).Split(':');
+            if (parts.Length == 3 && parts[0] == "score"
+                && float.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var score)
+                && long.TryParse(parts[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
+            {
+                return (score, id);
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        throw new RequestValidationException("cursor", "The cursor is not valid; use the nextCursor of a previous page unchanged (with the same 'q').");
     }
 
     public static string Encode(long id) => Base64Url.EncodeToString(Encoding.ASCII.GetBytes(Prefix + id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -49,13 +77,17 @@ public static class Paging
     }
 
     /// <summary>Turns one row more than the limit into the next cursor, and sets the <c>Link: rel="next"</c> header.</summary>
-    public static Page<T> ToPage<T>(HttpContext http, List<T> rows, int limit, Func<T, long> id)
+    public static Page<T> ToPage<T>(HttpContext http, List<T> rows, int limit, Func<T, long> id) =>
+        ToPage(http, rows, limit, row => Encode(id(row)));
+
+    /// <summary>The same, for lists whose cursor carries more than the id (the sort keys of the last row).</summary>
+    public static Page<T> ToPage<T>(HttpContext http, List<T> rows, int limit, Func<T, string> cursorOf)
     {
         string? next = null;
         if (rows.Count > limit)
         {
             rows.RemoveAt(rows.Count - 1);
-            next = Encode(id(rows[^1]));
+            next = cursorOf(rows[^1]);
             var request = http.Request;
             var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(request.QueryString.Value);
             query["cursor"] = next;

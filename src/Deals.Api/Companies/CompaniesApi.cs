@@ -51,17 +51,81 @@ public static class CompaniesApi
             .WithSummary("Products the company made or owns")
             .WithDescription("Products it made, and products it owns today through a completed acquisition, in id order.")
             .ProducesValidationProblem();
+        group.MapGet("/{idOrSlug}/parents", GetCompanyParents).WithName("GetCompanyParents")
+            .WithSummary("Who controls the company")
+            .WithDescription("The chain of control upward (Qumranet → Red Hat → IBM), from completed deals whose target stayed a subsidiary or division. " +
+                             "With `asOf`, the chain at that date: a deal counts from its closing date (else its announcement), and a partial `asOf` " +
+                             "means the end of its period (`2010` is the chain at the end of 2010).")
+            .ProducesValidationProblem();
+        group.MapGet("/{idOrSlug}/tree", GetCompanyTree).WithName("GetCompanyTree")
+            .WithSummary("Everything the company acquired, recursively")
+            .WithDescription("What it acquired through completed deals, and what those had acquired, down to `depth` levels (IBM → Red Hat → Qumranet, JBoss...), " +
+                             $"with the deal on each edge. At most {ControlStore.MaxTreeEdges} deals; `truncated` says when there were more.")
+            .ProducesValidationProblem();
         return group;
     }
 
+    public static async Task<Results<Ok<ParentChain>, ProblemHttpResult>> GetCompanyParents(
+        [Description("Company id or slug.")] string idOrSlug,
+        [Description("The date to look at: a partial date (`2010`, `2010-06`, `2010-06-30`); default today.")] string? asOf,
+        CompanyStore companies, ControlStore control, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        PartialDate? date = asOf is null ? null
+            : PartialDate.TryParse(asOf, out var parsed) ? parsed
+            : throw new RequestValidationException("asOf", $"Expected a date: {PartialDate.FormatDescription}.");
+        if (await companies.GetAsync(CompanyKey.Parse(idOrSlug), cancellationToken) is not { } company)
+        {
+            return NotFound(idOrSlug);
+        }
+
+        var until = date?.End ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var parents = await control.ParentsAsync(company.Id, until, cancellationToken);
+        return TypedResults.Ok(new ParentChain(new CompanySummary(company.Id, company.Slug, company.Name), date, parents));
+    }
+
+    public static async Task<Results<Ok<AcquisitionTree>, ProblemHttpResult>> GetCompanyTree(
+        [Description("Company id or slug.")] string idOrSlug,
+        [Description("How many levels to follow, 1–5 (default 3).")] int? depth,
+        CompanyStore companies, ControlStore control, CancellationToken cancellationToken)
+    {
+        var levels = depth ?? 3;
+        if (levels is < 1 or > 5)
+        {
+            throw new RequestValidationException("depth", "Must be between 1 and 5.");
+        }
+
+        if (await companies.GetAsync(CompanyKey.Parse(idOrSlug), cancellationToken) is not { } company)
+        {
+            return NotFound(idOrSlug);
+        }
+
+        var (edges, truncated) = await control.TreeAsync(company.Id, levels, cancellationToken);
+        var byParent = edges.ToLookup(e => e.ParentId);
+        List<TreeNode> Children(long parent, int level) =>
+            level > levels ? [] : [.. byParent[parent].Select(e => e.Node with { Acquired = Children(e.Node.Company.Id, level + 1) })];
+        return TypedResults.Ok(new AcquisitionTree(new CompanySummary(company.Id, company.Slug, company.Name), levels, truncated, Children(company.Id, 1)));
+    }
+
     public static async Task<Ok<Page<CompanyResponse>>> ListCompanies(
+        [Description("Search by name or alias, tolerant of typos (`redhat`, `red hatt` find Red Hat); best match first.")] string? q,
+        [Description("Only companies of this country: ISO 3166-1 alpha-2 or alpha-3 (`US`, `USA`).")] string? country,
         [Description("Page size, 1–500.")] int? limit,
         [Description("The `nextCursor` of the previous page.")] string? cursor,
-        CompanyStore store, HttpContext http, CancellationToken cancellationToken)
+        CompanyStore store, ReferenceData reference, HttpContext http, CancellationToken cancellationToken)
     {
-        var (take, after) = Paging.Parse(limit, cursor);
-        var rows = await store.ListAsync(after, take + 1, cancellationToken);
-        return TypedResults.Ok(Paging.ToPage(http, rows, take, c => c.Id));
+        var take = Paging.Limit(limit);
+        var alpha2 = country is null ? null
+            : reference.Country(country) ?? throw new RequestValidationException("country", "Expected an ISO 3166-1 alpha-2 or alpha-3 code, like US or USA.");
+        if (string.IsNullOrWhiteSpace(q))
+        {
+            var (_, after) = Paging.Parse(limit, cursor);
+            return TypedResults.Ok(Paging.ToPage(http, await store.ListAsync(alpha2, after, take + 1, cancellationToken), take, c => c.Id));
+        }
+
+        Search.Check(q);
+        var found = await store.SearchAsync(q, alpha2, Paging.DecodeScored(cursor), take + 1, cancellationToken);
+        var page = Paging.ToPage(http, found, take, f => Paging.EncodeScored(f.Score, f.Company.Id));
+        return TypedResults.Ok(new Page<CompanyResponse>([.. page.Items.Select(f => f.Company)], page.NextCursor));
     }
 
     public static async Task<Results<Ok<CompanyResponse>, ProblemHttpResult>> GetCompany(

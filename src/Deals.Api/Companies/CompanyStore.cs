@@ -21,6 +21,31 @@ public sealed class CompanyStore(Db db)
     private const string ByIdSql = $"SELECT {Columns} FROM companies c WHERE c.id = @Id";
     internal const string BySlugSql = $"SELECT {Columns} FROM companies c WHERE c.slug = @Slug";
     private const string ListSql = $"SELECT {Columns} FROM companies c WHERE c.id > @After ORDER BY c.id LIMIT @Take";
+    private const string ListByCountrySql = $"SELECT {Columns} FROM companies c WHERE c.country = @Country AND c.id > @After ORDER BY c.id LIMIT @Take";
+
+    // Typo-tolerant: trigram similarity (pg_trgm) or a plain substring, over names and aliases alike;
+    // a company scores its best match. Best first, then by id; the cursor carries score and id.
+    private const string SearchSql = $"""
+        WITH matches AS (
+            SELECT c.id, similarity(lower(c.name), @Q) AS score
+            FROM companies c
+            WHERE lower(c.name) % @Q OR lower(c.name) LIKE @Like
+            UNION ALL
+            SELECT a.company_id, similarity(lower(a.alias), @Q)
+            FROM company_aliases a
+            WHERE lower(a.alias) % @Q OR lower(a.alias) LIKE @Like
+        ),
+        ranked AS (
+            SELECT id, max(score) AS score FROM matches GROUP BY id
+        )
+        SELECT {Columns}, r.score
+        FROM ranked r
+        JOIN companies c ON c.id = r.id
+        WHERE (@Country::text IS NULL OR c.country = @Country)
+          AND (r.score < @AfterScore OR (r.score = @AfterScore AND c.id > @After))
+        ORDER BY r.score DESC, c.id
+        LIMIT @Take
+        """;
     private const string IdBySlugSql = "SELECT id FROM companies WHERE slug = @Slug";
     private const string IdExistsSql = "SELECT id FROM companies WHERE id = @Id";
 
@@ -66,10 +91,28 @@ public sealed class CompanyStore(Db db)
         db.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
             key.Id is null ? IdBySlugSql : IdExistsSql, new { key.Id, key.Slug }, cancellationToken: cancellationToken));
 
-    public async Task<List<CompanyResponse>> ListAsync(long after, int take, CancellationToken cancellationToken)
+    public async Task<List<CompanyResponse>> ListAsync(string? country, long after, int take, CancellationToken cancellationToken)
     {
-        var rows = await db.QueryAsync<CompanyRow>(new CommandDefinition(ListSql, new { After = after, Take = take }, cancellationToken: cancellationToken));
+        var rows = await db.QueryAsync<CompanyRow>(new CommandDefinition(country is null ? ListSql : ListByCountrySql,
+            new { Country = country, After = after, Take = take }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToResponse())];
+    }
+
+    /// <summary>Companies whose name or an alias resembles <paramref name="q"/>, best match first, with their scores.</summary>
+    public async Task<List<(CompanyResponse Company, float Score)>> SearchAsync(
+        string q, string? country, (float Score, long Id) after, int take, CancellationToken cancellationToken)
+    {
+        var text = q.Trim().ToLowerInvariant();
+        var rows = await db.QueryAsync<CompanyRow>(new CommandDefinition(SearchSql, new
+        {
+            Q = text,
+            Like = "%" + Acquisitions.AcquisitionQuery.EscapeLike(text) + "%",
+            Country = country,
+            AfterScore = after.Score,
+            After = after.Id,
+            Take = take,
+        }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => (r.ToResponse(), r.Score))];
     }
 
     /// <summary>Creates the company and reads it back in one transaction, so the answer never reports a write that did not happen (or the reverse).</summary>
@@ -120,6 +163,7 @@ public sealed class CompanyStore(Db db)
         public DateTime UpdatedAt { get; init; }
         public string[] Aliases { get; init; } = [];
         public string? ExternalIds { get; init; }
+        public float Score { get; init; }
 
         public CompanyResponse ToResponse() => new(
             Id, Slug, Name, Aliases,

@@ -54,3 +54,14 @@ public sealed record ProductRequest
 /// <param name="Slug">Product slug.</param>
 /// <param name="Name">Product name.</param>
 public sealed record ProductSummary(long Id, string Slug, string Name);
+
+/// <summary>One owner in a product's history.</summary>
+/// <param name="Company">The owner.</param>
+/// <param name="Since">From when (the deal's closing date, else its announcement); null for the maker.</param>
+/// <param name="Via">The completed deal that carried the product to it; null for the maker.</param>
+public sealed record Ownership(Companies.CompanySummary Company, Common.PartialDate? Since, Companies.DealSummary? Via);
+
+/// <summary>Who has owned a product, oldest first: its maker, then each buyer of a completed deal that carried it.</summary>
+/// <param name="Product">The product.</param>
+/// <param name="Owners">Owners over time; the last is the current owner.</param>
+public sealed record ProductOwners(ProductSummary Product, IReadOnlyList<Ownership> Owners);

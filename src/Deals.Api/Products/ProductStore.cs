@@ -23,6 +23,18 @@ public sealed class ProductStore(Db db)
     private const string ByIdSql = $"SELECT {Columns} FROM products p WHERE p.id = @Id";
     private const string ListSql = $"SELECT {Columns} FROM products p WHERE p.id > @After ORDER BY p.id LIMIT @Take";
 
+    // Typo-tolerant name search (pg_trgm), best match first; the cursor carries score and id.
+    private const string SearchSql = $"""
+        SELECT * FROM (
+            SELECT {Columns}, similarity(lower(p.name), @Q) AS score
+            FROM products p
+            WHERE lower(p.name) % @Q OR lower(p.name) LIKE @Like
+        ) x
+        WHERE x.score < @AfterScore OR (x.score = @AfterScore AND x.id > @After)
+        ORDER BY x.score DESC, x.id
+        LIMIT @Take
+        """;
+
     // Candidates are the products it made and those carried to it by a deal; of the latter, those it still owns.
     private const string ByCompanySql = $"""
         SELECT * FROM (
@@ -40,6 +52,24 @@ public sealed class ProductStore(Db db)
         """;
 
     // One statement writes the row and returns it as the API shows it, owner included.
+    // The maker first, then every completed deal that carried the product, in the order they took effect.
+    private const string OwnersSql = """
+        SELECT c.id, c.slug, c.name, NULL::bigint AS deal_id, NULL AS since, NULL AS announced_on, NULL AS closed_on,
+               NULL::numeric AS price_amount, NULL AS price_currency, NULL AS disposition, 0 AS position, NULL::date AS effective
+        FROM products p JOIN companies c ON c.id = p.maker_id
+        WHERE p.id = @Id
+        UNION ALL
+        SELECT c.id, c.slug, c.name, a.id,
+               format_partial_date(coalesce(a.closed_on, a.announced_on), coalesce(a.closed_precision, a.announced_precision)),
+               format_partial_date(a.announced_on, a.announced_precision), format_partial_date(a.closed_on, a.closed_precision),
+               a.price_amount, a.price_currency, a.disposition, 1, coalesce(a.closed_on, a.announced_on)
+        FROM acquisition_products ap
+        JOIN acquisitions a ON a.id = ap.acquisition_id
+        JOIN companies c ON c.id = a.buyer_id
+        WHERE ap.product_id = @Id AND a.status = 'completed'
+        ORDER BY position, effective, deal_id
+        """;
+
     private const string InsertSql = $"""
         INSERT INTO products AS p (slug, name, maker_id, category, description)
         VALUES (@Slug, @Name, @MakerId, @Category, @Description)
@@ -67,6 +97,28 @@ public sealed class ProductStore(Db db)
         return [.. rows.Select(r => r.ToResponse())];
     }
 
+    /// <summary>Products whose name resembles <paramref name="q"/>, best match first, with their scores.</summary>
+    public async Task<List<(ProductResponse Product, float Score)>> SearchAsync(string q, (float Score, long Id) after, int take, CancellationToken cancellationToken)
+    {
+        var text = q.Trim().ToLowerInvariant();
+        var rows = await db.QueryAsync<ProductRow>(new CommandDefinition(SearchSql, new
+        {
+            Q = text,
+            Like = "%" + Acquisitions.AcquisitionQuery.EscapeLike(text) + "%",
+            AfterScore = after.Score,
+            After = after.Id,
+            Take = take,
+        }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => (r.ToResponse(), r.Score))];
+    }
+
+    /// <summary>The product's owners over time, oldest first; empty when the product does not exist.</summary>
+    public async Task<List<Ownership>> OwnersAsync(long id, CancellationToken cancellationToken)
+    {
+        var rows = await db.QueryAsync<OwnerRow>(new CommandDefinition(OwnersSql, new { Id = id }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToOwnership())];
+    }
+
     public async Task<List<ProductResponse>> ListByCompanyAsync(long companyId, long after, int take, CancellationToken cancellationToken)
     {
         var rows = await db.QueryAsync<ProductRow>(new CommandDefinition(ByCompanySql,
@@ -88,6 +140,31 @@ public sealed class ProductStore(Db db)
     public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken) =>
         await db.ExecuteAsync(new CommandDefinition(DeleteSql, new { Id = id }, cancellationToken: cancellationToken)) > 0;
 
+    private sealed class OwnerRow
+    {
+        public long Id { get; init; }
+        public string Slug { get; init; } = "";
+        public string Name { get; init; } = "";
+        public long? DealId { get; init; }
+        public string? Since { get; init; }
+        public string? AnnouncedOn { get; init; }
+        public string? ClosedOn { get; init; }
+        public decimal? PriceAmount { get; init; }
+        public string? PriceCurrency { get; init; }
+        public string? Disposition { get; init; }
+
+        public Ownership ToOwnership() => new(
+            new Companies.CompanySummary(Id, Slug, Name),
+            Date(Since),
+            DealId is { } deal
+                ? new Companies.DealSummary(deal, Date(AnnouncedOn)!.Value, Date(ClosedOn),
+                    PriceAmount is { } amount && PriceCurrency is { } currency ? new Acquisitions.Money(Json.Normalize(amount), currency) : null,
+                    Disposition is null ? null : KebabEnum<Acquisitions.Disposition>.Parse(Disposition))
+                : null);
+
+        private static PartialDate? Date(string? text) => text is not null && PartialDate.TryParse(text, out var d) ? d : null;
+    }
+
     private sealed class ProductRow
     {
         public long Id { get; init; }
@@ -99,6 +176,7 @@ public sealed class ProductStore(Db db)
         public string? Description { get; init; }
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
+        public float Score { get; init; }
 
         public ProductResponse ToResponse() => new(Id, Slug, Name, MakerId, OwnerId, Category, Description,
             new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)),

@@ -36,17 +36,41 @@ public static class ProductsApi
             .WithSummary("Delete a product")
             .WithDescription("A product that an acquisition carried cannot be deleted: that is a 409.")
             .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/{id:long}/owners", GetProductOwners).WithName("GetProductOwners")
+            .WithSummary("Who has owned the product")
+            .WithDescription("Ownership over time, oldest first: the maker, then the buyer of each completed deal that carried the product, " +
+                             "from that deal's closing date (else its announcement). KVM: Qumranet, then Red Hat from 2008-09-04.");
         return group;
     }
 
+    public static async Task<Results<Ok<ProductOwners>, ProblemHttpResult>> GetProductOwners(
+        [Description("Product id.")] long id, ProductStore store, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(id, cancellationToken) is not { } product)
+        {
+            return NotFound(id);
+        }
+
+        return TypedResults.Ok(new ProductOwners(new ProductSummary(product.Id, product.Slug, product.Name), await store.OwnersAsync(id, cancellationToken)));
+    }
+
     public static async Task<Ok<Page<ProductResponse>>> ListProducts(
+        [Description("Search by name, tolerant of typos (`kvmm` finds KVM); best match first.")] string? q,
         [Description("Page size, 1–500.")] int? limit,
         [Description("The `nextCursor` of the previous page.")] string? cursor,
         ProductStore store, HttpContext http, CancellationToken cancellationToken)
     {
-        var (take, after) = Paging.Parse(limit, cursor);
-        var rows = await store.ListAsync(after, take + 1, cancellationToken);
-        return TypedResults.Ok(Paging.ToPage(http, rows, take, p => p.Id));
+        var take = Paging.Limit(limit);
+        if (string.IsNullOrWhiteSpace(q))
+        {
+            var (_, after) = Paging.Parse(limit, cursor);
+            return TypedResults.Ok(Paging.ToPage(http, await store.ListAsync(after, take + 1, cancellationToken), take, p => p.Id));
+        }
+
+        Search.Check(q);
+        var found = await store.SearchAsync(q, Paging.DecodeScored(cursor), take + 1, cancellationToken);
+        var page = Paging.ToPage(http, found, take, f => Paging.EncodeScored(f.Score, f.Product.Id));
+        return TypedResults.Ok(new Page<ProductResponse>([.. page.Items.Select(f => f.Product)], page.NextCursor));
     }
 
     public static async Task<Results<Ok<ProductResponse>, ProblemHttpResult>> GetProduct(

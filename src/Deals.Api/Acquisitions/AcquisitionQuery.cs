@@ -1,0 +1,308 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Deals.Api.Common;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Deals.Api.Acquisitions;
+
+/// <summary>The filters of the acquisition list (and of its CSV export and the statistics), as sent.</summary>
+public sealed record AcquisitionFilters
+{
+    [FromQuery(Name = "buyer")]
+    [Description("Only deals made by this company (id or slug), e.g. `red-hat`.")]
+    public string? Buyer { get; init; }
+
+    [FromQuery(Name = "target")]
+    [Description("Only deals in which this company (id or slug) was acquired, e.g. `qumranet`.")]
+    public string? Target { get; init; }
+
+    [FromQuery(Name = "product")]
+    [Description("Only deals that carried this product (id).")]
+    public long? Product { get; init; }
+
+    [FromQuery(Name = "status")]
+    [Description("Only deals with this status: `announced`, `pending`, `completed` or `terminated`.")]
+    public string? Status { get; init; }
+
+    [FromQuery(Name = "type")]
+    [Description("Only deals of this type: `acquisition`, `merger`, `acquihire`, `asset-purchase` or `majority-stake`.")]
+    public string? Type { get; init; }
+
+    [FromQuery(Name = "currency")]
+    [Description("Only deals priced in this ISO 4217 currency, e.g. `USD`.")]
+    public string? Currency { get; init; }
+
+    [FromQuery(Name = "announcedFrom")]
+    [Description("Announced on or after: a partial date (`2008`, `2008-09`, `2008-09-04`). Deals match by overlap: `2008-09` matches a deal dated `2008`.")]
+    public string? AnnouncedFrom { get; init; }
+
+    [FromQuery(Name = "announcedTo")]
+    [Description("Announced on or before (inclusive): a partial date, matching by overlap.")]
+    public string? AnnouncedTo { get; init; }
+
+    [FromQuery(Name = "minPrice")]
+    [Description("Price at least this amount, in the deal's own currency (combine with `currency`). Never matches an undisclosed price.")]
+    public decimal? MinPrice { get; init; }
+
+    [FromQuery(Name = "maxPrice")]
+    [Description("Price at most this amount, in the deal's own currency. Never matches an undisclosed price.")]
+    public decimal? MaxPrice { get; init; }
+
+    [FromQuery(Name = "disclosed")]
+    [Description("`true`: only deals with a price; `false`: only undisclosed ones.")]
+    public bool? Disclosed { get; init; }
+
+    [FromQuery(Name = "q")]
+    [Description("Only deals whose buyer or target name contains this text (case-insensitive).")]
+    public string? Q { get; init; }
+
+    [FromQuery(Name = "updatedSince")]
+    [Description("Only deals changed at or after this time (ISO 8601), for clients that sync.")]
+    public DateTimeOffset? UpdatedSince { get; init; }
+}
+
+/// <summary>A sort field of the acquisition list and the SQL expression it sorts by (an index serves each).</summary>
+public sealed record SortField(string Name, string Sql, bool Descending);
+
+/// <summary>
+/// The acquisition list as SQL: filters on indexed columns, a whitelisted sort with the id as
+/// tie-breaker, and a keyset cursor holding the last row's sort keys. No user text ever becomes SQL.
+/// </summary>
+public sealed class AcquisitionQuery
+{
+    public static readonly IReadOnlyDictionary<string, string> SortFields = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["id"] = "a.id",
+        ["announcedOn"] = "a.announced_on",
+        ["price"] = "price_sort_key(a.price_amount)",
+        ["createdAt"] = "a.created_at",
+        ["updatedAt"] = "a.updated_at",
+    };
+
+    private readonly List<string> _where = [];
+
+    public DynamicParameters Parameters { get; } = new();
+
+    public IReadOnlyList<SortField> Sort { get; private set; } = [new("id", "a.id", false)];
+
+    /// <summary>The normalised sort, as a cursor must repeat it.</summary>
+    public string SortText => string.Join(',', Sort.Select(f => (f.Descending ? "-" : "") + f.Name));
+
+    /// <summary>Checks and applies the filters; company keys must already be resolved to ids.</summary>
+    public static AcquisitionQuery From(AcquisitionFilters filters, long? buyerId, long? targetId, ReferenceData reference)
+    {
+        var query = new AcquisitionQuery();
+        query.Equal("a.buyer_id", "BuyerId", buyerId);
+        query.Equal("a.target_id", "TargetId", targetId);
+        if (filters.Product is { } product)
+        {
+            query.Add("a.id IN (SELECT ap.acquisition_id FROM acquisition_products ap WHERE ap.product_id = @Product)", "Product", product);
+        }
+
+        query.Equal("a.status", "Status", Enum<AcquisitionStatus>("status", filters.Status));
+        query.Equal("a.type", "Type", Enum<DealType>("type", filters.Type));
+        if (filters.Currency is { } currency)
+        {
+            query.Equal("a.price_currency", "Currency", reference.IsCurrency(currency)
+                ? currency.ToUpperInvariant()
+                : throw new RequestValidationException("currency", "Expected an ISO 4217 currency code, like USD."));
+        }
+
+        var from = Date("announcedFrom", filters.AnnouncedFrom);
+        var to = Date("announcedTo", filters.AnnouncedTo);
+        if (from is not null && to is not null && from.Value.Start > to.Value.End)
+        {
+            throw new RequestValidationException("announcedTo", "'announcedTo' is before 'announcedFrom'.");
+        }
+
+        // Overlap: the deal's period ends on or after the range starts, and starts on or before it ends.
+        query.Add("a.announced_until >= @AnnouncedFrom", "AnnouncedFrom", from?.Start);
+        query.Add("a.announced_on <= @AnnouncedTo", "AnnouncedTo", to?.End);
+        query.Add("a.price_amount >= @MinPrice", "MinPrice", Amount("minPrice", filters.MinPrice));
+        query.Add("a.price_amount <= @MaxPrice", "MaxPrice", Amount("maxPrice", filters.MaxPrice));
+        if (filters.Disclosed is { } disclosed)
+        {
+            query._where.Add(disclosed ? "a.price_amount IS NOT NULL" : "a.price_amount IS NULL");
+        }
+
+        if (!string.IsNullOrWhiteSpace(filters.Q))
+        {
+            Search.Check(filters.Q);
+            query.Add("""
+                (a.buyer_id IN (SELECT c.id FROM companies c WHERE lower(c.name) LIKE @Q)
+                 OR a.target_id IN (SELECT c.id FROM companies c WHERE lower(c.name) LIKE @Q))
+                """, "Q", "%" + EscapeLike(filters.Q.Trim().ToLowerInvariant()) + "%");
+        }
+
+        query.Add("a.updated_at >= @UpdatedSince", "UpdatedSince", filters.UpdatedSince?.UtcDateTime);
+        return query;
+    }
+
+    /// <summary>Applies <c>sort</c>: comma-separated fields, <c>-</c> for descending.</summary>
+    public AcquisitionQuery OrderBy(string? sort)
+    {
+        if (string.IsNullOrWhiteSpace(sort))
+        {
+            return this;
+        }
+
+        var fields = new List<SortField>();
+        foreach (var part in sort.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var descending = part.StartsWith('-');
+            var name = descending ? part[1..] : part;
+            if (!SortFields.TryGetValue(name, out var sql))
+            {
+                throw new RequestValidationException("sort",
+                    $"Unknown sort field '{part}'. Allowed: {string.Join(", ", SortFields.Keys)}, each optionally prefixed with '-' for descending.");
+            }
+
+            if (fields.Any(f => f.Name == name))
+            {
+                throw new RequestValidationException("sort", $"'{name}' is listed twice.");
+            }
+
+            fields.Add(new SortField(name, sql, descending));
+        }
+
+        if (fields[^1].Name != "id")
+        {
+            fields.Add(new SortField("id", "a.id", fields[^1].Descending));
+        }
+
+        Sort = fields;
+        return this;
+    }
+
+    /// <summary>Continues after the row a cursor names; a cursor of another sort order is refused.</summary>
+    public AcquisitionQuery After(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return this;
+        }
+
+        string[] keys;
+        try
+        {
+            var decoded = JsonSerializer.Deserialize<CursorData>(System.Buffers.Text.Base64Url.DecodeFromChars(cursor));
+            if (decoded?.S != SortText || decoded.K is null || decoded.K.Length != Sort.Count)
+            {
+                throw new RequestValidationException("cursor", "The cursor belongs to another sort order; use it with the same 'sort' it came with.");
+            }
+
+            keys = decoded.K;
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            throw new RequestValidationException("cursor", "The cursor is not valid; use the nextCursor of a previous page unchanged.");
+        }
+
+        var values = Sort.Select((f, i) => (f, Key(f.Name, keys[i]))).ToList();
+        for (var i = 0; i < values.Count; i++)
+        {
+            Parameters.Add($"K{i}", values[i].Item2);
+        }
+
+        // One row comparison when every field goes the same way (an index range); otherwise the expanded form.
+        if (Sort.All(f => f.Descending == Sort[0].Descending))
+        {
+            _where.Add($"({string.Join(", ", Sort.Select(f => f.Sql))}) {(Sort[0].Descending ? "<" : ">")} ({string.Join(", ", Sort.Select((_, i) => $"@K{i}"))})");
+        }
+        else
+        {
+            var ors = Sort.Select((f, i) =>
+                "(" + string.Join(" AND ", Sort.Take(i).Select((g, j) => $"{g.Sql} = @K{j}").Append($"{f.Sql} {(f.Descending ? "<" : ">")} @K{i}")) + ")");
+            _where.Add("(" + string.Join(" OR ", ors) + ")");
+        }
+
+        return this;
+    }
+
+    public string Where => _where.Count == 0 ? "" : "WHERE " + string.Join("\n  AND ", _where);
+
+    public string OrderByClause => "ORDER BY " + string.Join(", ", Sort.Select(f => f.Sql + (f.Descending ? " DESC" : "")));
+
+    /// <summary>The cursor that continues after <paramref name="row"/>.</summary>
+    public string CursorAfter(AcquisitionResponse row) =>
+        System.Buffers.Text.Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new CursorData(SortText, [.. Sort.Select(f => KeyOf(f.Name, row))])));
+
+    private static string KeyOf(string field, AcquisitionResponse row) => field switch
+    {
+        "announcedOn" => row.AnnouncedOn.Start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        "price" => (row.Price?.Amount ?? -1).ToString(CultureInfo.InvariantCulture),
+        "createdAt" => row.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture),
+        "updatedAt" => row.UpdatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture),
+        _ => row.Id.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static object Key(string field, string text)
+    {
+        var ok = field switch
+        {
+            "announcedOn" => DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _),
+            "price" => decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out _),
+            _ => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _),
+        };
+        if (!ok)
+        {
+            throw new FormatException();
+        }
+
+        return field switch
+        {
+            "announcedOn" => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture),
+            "price" => decimal.Parse(text, CultureInfo.InvariantCulture),
+            "createdAt" or "updatedAt" => new DateTime(long.Parse(text, CultureInfo.InvariantCulture), DateTimeKind.Utc),
+            _ => long.Parse(text, CultureInfo.InvariantCulture),
+        };
+    }
+
+    private void Equal(string column, string name, object? value) => Add($"{column} = @{name}", name, value);
+
+    private void Add(string condition, string name, object? value)
+    {
+        if (value is not null)
+        {
+            _where.Add(condition);
+            Parameters.Add(name, value);
+        }
+    }
+
+    private static string? Enum<T>(string field, string? text)
+        where T : struct, System.Enum =>
+        text is null ? null
+        : KebabEnum<T>.TryParse(text, out _) ? text
+        : throw new RequestValidationException(field, $"Expected one of: {string.Join(", ", KebabEnum<T>.Names)}.");
+
+    private static PartialDate? Date(string field, string? text) =>
+        text is null ? null
+        : PartialDate.TryParse(text, out var date) ? date
+        : throw new RequestValidationException(field, $"Expected a date: {PartialDate.FormatDescription}.");
+
+    private static decimal? Amount(string field, decimal? amount) =>
+        amount is null or (>= 0 and < AcquisitionRequestValidator.MaxAmount) ? amount
+        : throw new RequestValidationException(field, "Expected an amount from 0 to 10^15.");
+
+    /// <summary>Matches <paramref name="text"/> literally inside LIKE: %, _ and \ lose their meaning.</summary>
+    internal static string EscapeLike(string text)
+    {
+        var escaped = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (c is '%' or '_' or '\\')
+            {
+                escaped.Append('\\');
+            }
+
+            escaped.Append(c);
+        }
+
+        return escaped.ToString();
+    }
+
+    private sealed record CursorData(string S, string[] K);
+}

@@ -1,0 +1,102 @@
+using Dapper;
+using Deals.Api.Acquisitions;
+using Deals.Api.Common;
+
+namespace Deals.Api.Companies;
+
+/// <summary>Chains of control and acquisition trees: recursive queries with a guard against cycles in bad data.</summary>
+public sealed class ControlStore(Db db)
+{
+    public const int MaxTreeEdges = 5000;
+
+    private const string DealColumns = """
+        d.id AS deal_id, format_partial_date(d.announced_on, d.announced_precision) AS announced_on,
+        format_partial_date(d.closed_on, d.closed_precision) AS closed_on, d.price_amount, d.price_currency, d.disposition
+        """;
+
+    // Upward: the latest completed deal (by closing, else announcement, date) in which the company was
+    // acquired and stayed a subsidiary or division, as of the date; then the same for the buyer.
+    // The path array stops a cycle; the depth bound stops anything else.
+    private const string ParentsSql = $"""
+        WITH RECURSIVE chain AS (
+            SELECT @Id::bigint AS company_id, 0 AS depth, ARRAY[@Id::bigint] AS path, NULL::bigint AS via
+            UNION ALL
+            SELECT step.buyer_id, chain.depth + 1, chain.path || step.buyer_id, step.id
+            FROM chain
+            CROSS JOIN LATERAL (
+                SELECT a.id, a.buyer_id
+                FROM acquisitions a
+                WHERE a.target_id = chain.company_id
+                  AND a.status = 'completed'
+                  AND a.disposition IN ('subsidiary', 'division')
+                  AND coalesce(a.closed_on, a.announced_on) <= @AsOf
+                ORDER BY coalesce(a.closed_on, a.announced_on) DESC, a.id DESC
+                LIMIT 1) step
+            WHERE step.buyer_id <> ALL (chain.path) AND chain.depth < 100
+        )
+        SELECT c.id, c.slug, c.name, {DealColumns}
+        FROM chain
+        JOIN companies c ON c.id = chain.company_id
+        JOIN acquisitions d ON d.id = chain.via
+        ORDER BY chain.depth
+        """;
+
+    // Downward, breadth first, completed deals only. No ORDER BY: the LIMIT stops the recursion early.
+    private const string TreeSql = $"""
+        WITH RECURSIVE tree AS (
+            SELECT a.id AS deal_id, a.buyer_id AS parent_id, a.target_id AS company_id, 1 AS depth, ARRAY[a.buyer_id, a.target_id] AS path
+            FROM acquisitions a
+            WHERE a.buyer_id = @Id AND a.status = 'completed'
+            UNION ALL
+            SELECT a.id, a.buyer_id, a.target_id, tree.depth + 1, tree.path || a.target_id
+            FROM tree
+            JOIN acquisitions a ON a.buyer_id = tree.company_id AND a.status = 'completed'
+            WHERE tree.depth < @Depth AND a.target_id <> ALL (tree.path)
+        ),
+        edges AS (SELECT * FROM tree LIMIT @Limit)
+        SELECT e.parent_id, e.depth, c.id, c.slug, c.name, {DealColumns}
+        FROM edges e
+        JOIN companies c ON c.id = e.company_id
+        JOIN acquisitions d ON d.id = e.deal_id
+        """;
+
+    public async Task<List<Parent>> ParentsAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken)
+    {
+        var rows = await db.QueryAsync<EdgeRow>(new CommandDefinition(ParentsSql, new { Id = companyId, AsOf = asOf }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new Parent(r.Company, r.Deal))];
+    }
+
+    /// <summary>The tree's edges, up to the size limit (Truncated when there were more).</summary>
+    public async Task<(List<(long ParentId, TreeNode Node)> Edges, bool Truncated)> TreeAsync(long companyId, int depth, CancellationToken cancellationToken)
+    {
+        var rows = (await db.QueryAsync<EdgeRow>(new CommandDefinition(TreeSql,
+            new { Id = companyId, Depth = depth, Limit = MaxTreeEdges + 1 }, cancellationToken: cancellationToken))).ToList();
+        var truncated = rows.Count > MaxTreeEdges;
+        return ([.. rows.Take(MaxTreeEdges).OrderBy(r => r.Depth).ThenBy(r => r.AnnouncedOn).ThenBy(r => r.DealId)
+            .Select(r => (r.ParentId, new TreeNode(r.Company, r.Deal, [])))], truncated);
+    }
+
+    private sealed class EdgeRow
+    {
+        public long ParentId { get; init; }
+        public int Depth { get; init; }
+        public long Id { get; init; }
+        public string Slug { get; init; } = "";
+        public string Name { get; init; } = "";
+        public long DealId { get; init; }
+        public string AnnouncedOn { get; init; } = "";
+        public string? ClosedOn { get; init; }
+        public decimal? PriceAmount { get; init; }
+        public string? PriceCurrency { get; init; }
+        public string? Disposition { get; init; }
+
+        public CompanySummary Company => new(Id, Slug, Name);
+
+        public DealSummary Deal => new(
+            DealId,
+            PartialDate.TryParse(AnnouncedOn, out var announced) ? announced : default,
+            ClosedOn is not null && PartialDate.TryParse(ClosedOn, out var closed) ? closed : null,
+            PriceAmount is { } amount && PriceCurrency is { } currency ? new Money(Json.Normalize(amount), currency) : null,
+            Disposition is null ? null : KebabEnum<Acquisitions.Disposition>.Parse(Disposition));
+    }
+}
