@@ -38,3 +38,6 @@ CREATE INDEX companies_country_idx ON companies (country, id);
 
 -- Buyer and target are often chosen together (a few very active buyers): tell the planner.
 CREATE STATISTICS acquisitions_buyer_target_stats (dependencies, ndistinct) ON buyer_id, target_id FROM acquisitions;
+
+-- As in the API: a deal whose disposition is not given left the target a subsidiary.
+ALTER TABLE acquisitions ALTER COLUMN disposition SET DEFAULT 'subsidiary';

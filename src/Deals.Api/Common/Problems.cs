@@ -220,8 +220,16 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         var bind = FailedBind().Match(e.Message);
         if (bind.Success)
         {
-            var type = bind.Groups["type"].Value.TrimEnd('?');
-            return Validation(bind.Groups["name"].Value, $"'{bind.Groups["value"].Value}' is not a valid {(type is "int" or "long" ? "integer" : type)}.");
+            var type = bind.Groups["type"].Value.TrimEnd('?').Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd('>');
+            var expected = type switch
+            {
+                "int" or "long" or "Int32" or "Int64" => "an integer",
+                "decimal" or "double" or "Decimal" => "a number",
+                "bool" or "Boolean" => "true or false",
+                "DateTimeOffset" or "DateTime" => "a date and time (ISO 8601, such as 2024-01-31T12:00:00Z)",
+                _ => "a valid value",
+            };
+            return Validation(JsonNamingPolicy.CamelCase.ConvertName(bind.Groups["name"].Value), $"'{bind.Groups["value"].Value}' is not {expected}.");
         }
 
         var status = e.StatusCode;

@@ -28,7 +28,7 @@ public sealed class ControlStore(Db db)
                 FROM acquisitions a
                 WHERE a.target_id = chain.company_id
                   AND a.status = 'completed'
-                  AND a.disposition IN ('subsidiary', 'division')
+                  AND coalesce(a.disposition, 'subsidiary') IN ('subsidiary', 'division')
                   AND coalesce(a.closed_on, a.announced_on) <= @AsOf
                 ORDER BY coalesce(a.closed_on, a.announced_on) DESC, a.id DESC
                 LIMIT 1) step

@@ -22,7 +22,7 @@ public class ApiFixture : IAsyncLifetime
     /// <summary>Settings a fixture adds to the defaults, as <c>--Key=value</c> arguments.</summary>
     protected virtual IEnumerable<string> Settings => [];
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         ConnectionString = await TestDatabase.CreateAsync();
         _db = NpgsqlDataSource.Create(ConnectionString);
@@ -54,6 +54,13 @@ public class ApiFixture : IAsyncLifetime
         }
 
         await TestDatabase.DropAsync(ConnectionString);
+    }
+
+    /// <summary>Writes to the database directly, to set up data a test needs.</summary>
+    public async Task<int> ExecuteAsync(string sql, object? args = null)
+    {
+        await using var connection = await _db!.OpenConnectionAsync();
+        return await connection.ExecuteAsync(sql, args);
     }
 
     /// <summary>Reads the database directly, to check what a request stored.</summary>
