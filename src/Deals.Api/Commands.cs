@@ -27,6 +27,49 @@ public static class Commands
         return Task.FromResult(0);
     }
 
+    /// <summary>
+    /// <c>generate [--deals N]</c>: adds N synthetic deals (default 1,000,000, with N/5 companies and
+    /// 3N/10 products) to the configured server, or to the local run's database.
+    /// </summary>
+    public static async Task<int> GenerateAsync(string[] args)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine([.. args.Where(a => a.Contains('=', StringComparison.Ordinal))])
+            .Build();
+        var i = Array.IndexOf(args, "--deals");
+        var deals = i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
+        using var loggers = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
+        var log = loggers.CreateLogger("Deals.Generate");
+
+        var connectionString = configuration.GetConnectionString(DealsApp.ConnectionName);
+        LocalPostgres? cluster = null;
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            cluster = await DealsApp.StartLocalAsync(configuration, log);
+            if (cluster is null)
+            {
+                return 1;
+            }
+
+            connectionString = cluster.ConnectionString("deals");
+        }
+
+        try
+        {
+            await Tools.Generator.GenerateAsync(connectionString, Tools.Generator.Size.For(deals), m => log.LogInformation("{Progress}", m));
+            return 0;
+        }
+        finally
+        {
+            if (cluster is not null)
+            {
+                await cluster.StopAsync();
+            }
+        }
+    }
+
     /// <summary><c>openapi [FILE]</c>: serves the app on a loopback port just long enough to save its live document.</summary>
     public static async Task<int> WriteOpenApiAsync(string[] args)
     {

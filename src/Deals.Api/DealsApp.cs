@@ -37,20 +37,13 @@ public static class DealsApp
         }
         else if (string.IsNullOrWhiteSpace(connectionString))
         {
-            var bin = LocalPostgres.FindBinaries(builder.Configuration["Local:PostgresBin"]);
-            if (bin is null)
+            cluster = await StartLocalAsync(builder.Configuration, log);
+            if (cluster is null)
             {
-                Console.Error.WriteLine(
-                    "No PostgreSQL server binaries were found: install PostgreSQL (for example `apt-get install postgresql`), " +
-                    "set Local__PostgresBin to the folder holding initdb and pg_ctl, or set ConnectionStrings__Deals to use an existing server.");
                 return null;
             }
 
-            var root = builder.Configuration["Local:DataDirectory"] ?? Path.Combine(RepositoryRoot(), ".data");
-            cluster = await LocalPostgres.StartAsync(bin, root, "deals", log, CancellationToken.None);
             connectionString = cluster.ConnectionString("deals");
-            Database.Migrate(connectionString, log);
-            Database.Seed(connectionString, log);
             builder.Services.AddHostedService(_ => new LocalClusterLifetime(cluster));
         }
         else if (builder.Configuration.GetValue<bool>("Database:MigrateOnStart"))
@@ -94,6 +87,29 @@ public static class DealsApp
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// The local run's database: the private cluster under <c>.data/</c> (or <c>Local:DataDirectory</c>),
+    /// migrated and loaded with the sample deals. Null, having said what to do, without PostgreSQL binaries.
+    /// </summary>
+    internal static async Task<LocalPostgres?> StartLocalAsync(IConfiguration configuration, ILogger log)
+    {
+        var bin = LocalPostgres.FindBinaries(configuration["Local:PostgresBin"]);
+        if (bin is null)
+        {
+            Console.Error.WriteLine(
+                "No PostgreSQL server binaries were found: install PostgreSQL (for example `apt-get install postgresql`), " +
+                "set Local__PostgresBin to the folder holding initdb and pg_ctl, or set ConnectionStrings__Deals to use an existing server.");
+            return null;
+        }
+
+        var root = configuration["Local:DataDirectory"] ?? Path.Combine(RepositoryRoot(), ".data");
+        var cluster = await LocalPostgres.StartAsync(bin, root, "deals", log, CancellationToken.None);
+        var connectionString = cluster.ConnectionString("deals");
+        Database.Migrate(connectionString, log);
+        Database.Seed(connectionString, log);
+        return cluster;
     }
 
     private static IServiceCollection AddDeals(this IServiceCollection services, DataSources dataSources, ReferenceData reference)

@@ -2,7 +2,8 @@ using Deals.Api;
 using Deals.Api.Common;
 
 // Commands: (none) serve the API; `migrate` apply db/migrations to ConnectionStrings__Deals and exit;
-// `openapi [FILE]` write the OpenAPI document (default openapi/deals.v1.json) and exit.
+// `openapi [FILE]` write the OpenAPI document (default openapi/deals.v1.json) and exit;
+// `generate [--deals N]` add N synthetic deals (default 1,000,000) for trying Deals at scale.
 var command = args.FirstOrDefault(a => !a.StartsWith('-') && !a.Contains('='));
 var rest = command is null ? args : args.Where(a => a != command).ToArray();
 
@@ -21,10 +22,13 @@ switch (command)
     case "migrate":
         return await Commands.MigrateAsync(rest);
 
+    case "generate":
+        return await Commands.GenerateAsync(rest);
+
     case "openapi":
         return await Commands.WriteOpenApiAsync(rest);
 
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: migrate, openapi [FILE]; none to serve the API.");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: migrate, openapi [FILE], generate [--deals N]; none to serve the API.");
         return 2;
 }

@@ -224,11 +224,17 @@ public sealed class AcquisitionQuery
 
     public string Where => _where.Count == 0 ? "" : "WHERE " + string.Join("\n  AND ", _where);
 
+    /// <summary>The filters plus one more (constant) condition.</summary>
+    public string WhereAnd(string condition) => (_where.Count == 0 ? "WHERE " : Where + "\n  AND ") + condition;
+
     public string OrderByClause => "ORDER BY " + string.Join(", ", Sort.Select(f => f.Sql + (f.Descending ? " DESC" : "")));
 
     /// <summary>The cursor that continues after <paramref name="row"/>.</summary>
-    public string CursorAfter(AcquisitionResponse row) =>
-        System.Buffers.Text.Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new CursorData(SortText, [.. Sort.Select(f => KeyOf(f.Name, row))])));
+    public string CursorAfter(AcquisitionResponse row) => EncodeCursor(SortText, [.. Sort.Select(f => KeyOf(f.Name, row))]);
+
+    /// <summary>A cursor from the sort and the last row's keys, in the form <see cref="After"/> reads.</summary>
+    internal static string EncodeCursor(string sort, string[] keys) =>
+        System.Buffers.Text.Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new CursorData(sort, keys)));
 
     private static string KeyOf(string field, AcquisitionResponse row) => field switch
     {

@@ -38,8 +38,8 @@ public sealed class AcquisitionStore(Db db)
         """;
 
     internal const string ByIdSql = $"SELECT {Columns} {From} WHERE a.id = @Id";
-    private const string ByBuyerSql = $"SELECT {Columns} {From} WHERE a.buyer_id = @CompanyId AND a.id > @After ORDER BY a.id LIMIT @Take";
-    private const string ByTargetSql = $"SELECT {Columns} {From} WHERE a.target_id = @CompanyId AND a.id > @After ORDER BY a.id LIMIT @Take";
+    internal const string ByBuyerSql = $"SELECT {Columns} {From} WHERE a.buyer_id = @CompanyId AND a.id > @After ORDER BY a.id LIMIT @Take";
+    internal const string ByTargetSql = $"SELECT {Columns} {From} WHERE a.target_id = @CompanyId AND a.id > @After ORDER BY a.id LIMIT @Take";
 
     // A product may change hands when the target made it, or an earlier deal carried it to the target.
     private const string ForeignProductsSql = """

@@ -21,11 +21,11 @@ public sealed class CompanyStore(Db db)
     private const string ByIdSql = $"SELECT {Columns} FROM companies c WHERE c.id = @Id";
     internal const string BySlugSql = $"SELECT {Columns} FROM companies c WHERE c.slug = @Slug";
     private const string ListSql = $"SELECT {Columns} FROM companies c WHERE c.id > @After ORDER BY c.id LIMIT @Take";
-    private const string ListByCountrySql = $"SELECT {Columns} FROM companies c WHERE c.country = @Country AND c.id > @After ORDER BY c.id LIMIT @Take";
+    internal const string ListByCountrySql = $"SELECT {Columns} FROM companies c WHERE c.country = @Country AND c.id > @After ORDER BY c.id LIMIT @Take";
 
     // Typo-tolerant: trigram similarity (pg_trgm) or a plain substring, over names and aliases alike;
     // a company scores its best match. Best first, then by id; the cursor carries score and id.
-    private const string SearchSql = $"""
+    internal const string SearchSql = $"""
         WITH matches AS (
             SELECT c.id, similarity(lower(c.name), @Q) AS score
             FROM companies c

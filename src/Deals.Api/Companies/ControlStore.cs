@@ -17,7 +17,7 @@ public sealed class ControlStore(Db db)
     // Upward: the latest completed deal (by closing, else announcement, date) in which the company was
     // acquired and stayed a subsidiary or division, as of the date; then the same for the buyer.
     // The path array stops a cycle; the depth bound stops anything else.
-    private const string ParentsSql = $"""
+    internal const string ParentsSql = $"""
         WITH RECURSIVE chain AS (
             SELECT @Id::bigint AS company_id, 0 AS depth, ARRAY[@Id::bigint] AS path, NULL::bigint AS via
             UNION ALL
@@ -42,22 +42,28 @@ public sealed class ControlStore(Db db)
         """;
 
     // Downward, breadth first, completed deals only. No ORDER BY: the LIMIT stops the recursion early.
-    private const string TreeSql = $"""
+    // Each step looks up the node's deals through the buyer index (OFFSET 0 keeps the planner from
+    // turning the lookups into a scan of every deal, which a large tree's estimate would tempt it to).
+    internal const string TreeSql = $"""
         WITH RECURSIVE tree AS (
             SELECT a.id AS deal_id, a.buyer_id AS parent_id, a.target_id AS company_id, 1 AS depth, ARRAY[a.buyer_id, a.target_id] AS path
             FROM acquisitions a
             WHERE a.buyer_id = @Id AND a.status = 'completed'
             UNION ALL
-            SELECT a.id, a.buyer_id, a.target_id, tree.depth + 1, tree.path || a.target_id
+            SELECT next.id, next.buyer_id, next.target_id, tree.depth + 1, tree.path || next.target_id
             FROM tree
-            JOIN acquisitions a ON a.buyer_id = tree.company_id AND a.status = 'completed'
-            WHERE tree.depth < @Depth AND a.target_id <> ALL (tree.path)
+            CROSS JOIN LATERAL (
+                SELECT a.id, a.buyer_id, a.target_id
+                FROM acquisitions a
+                WHERE a.buyer_id = tree.company_id AND a.status = 'completed'
+                OFFSET 0) next
+            WHERE tree.depth < @Depth AND next.target_id <> ALL (tree.path)
         ),
         edges AS (SELECT * FROM tree LIMIT @Limit)
         SELECT e.parent_id, e.depth, c.id, c.slug, c.name, {DealColumns}
         FROM edges e
-        JOIN companies c ON c.id = e.company_id
-        JOIN acquisitions d ON d.id = e.deal_id
+        CROSS JOIN LATERAL (SELECT c.id, c.slug, c.name FROM companies c WHERE c.id = e.company_id OFFSET 0) c
+        CROSS JOIN LATERAL (SELECT d.* FROM acquisitions d WHERE d.id = e.deal_id OFFSET 0) d
         """;
 
     public async Task<List<Parent>> ParentsAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken)

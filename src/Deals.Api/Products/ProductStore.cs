@@ -24,7 +24,7 @@ public sealed class ProductStore(Db db)
     private const string ListSql = $"SELECT {Columns} FROM products p WHERE p.id > @After ORDER BY p.id LIMIT @Take";
 
     // Typo-tolerant name search (pg_trgm), best match first; the cursor carries score and id.
-    private const string SearchSql = $"""
+    internal const string SearchSql = $"""
         SELECT * FROM (
             SELECT {Columns}, similarity(lower(p.name), @Q) AS score
             FROM products p
@@ -36,7 +36,7 @@ public sealed class ProductStore(Db db)
         """;
 
     // Candidates are the products it made and those carried to it by a deal; of the latter, those it still owns.
-    private const string ByCompanySql = $"""
+    internal const string ByCompanySql = $"""
         SELECT * FROM (
             SELECT {Columns}
             FROM products p
@@ -53,7 +53,7 @@ public sealed class ProductStore(Db db)
 
     // One statement writes the row and returns it as the API shows it, owner included.
     // The maker first, then every completed deal that carried the product, in the order they took effect.
-    private const string OwnersSql = """
+    internal const string OwnersSql = """
         SELECT c.id, c.slug, c.name, NULL::bigint AS deal_id, NULL AS since, NULL AS announced_on, NULL AS closed_on,
                NULL::numeric AS price_amount, NULL AS price_currency, NULL AS disposition, 0 AS position, NULL::date AS effective
         FROM products p JOIN companies c ON c.id = p.maker_id
