@@ -43,19 +43,25 @@ public sealed class StatsStore(Db db)
     public async Task<List<AcquirerStats>> AcquirersAsync(AcquisitionQuery query, int take, CancellationToken cancellationToken)
     {
         query.Parameters.Add("Take", take);
-        var rows = await AggregateAsync<Row>(AcquirersSql(query), query.Parameters, cancellationToken);
+        var rows = await AggregateAsync<Row>(AcquirersSql(query), query.Parameters, groupsInIndexOrder: true, cancellationToken);
         return [.. rows.Select(r => new AcquirerStats(new CompanySummary(r.Id, r.Slug, r.Name), r.Deals, r.Undisclosed, r.ParseSpend()))];
     }
 
     /// <summary>
-    /// Runs an aggregate with enough memory to group a million deals without spilling to disk
-    /// (measured: 575 ms → 475 ms for top buyers of 1M filtered deals), for this transaction only.
+    /// Runs an aggregate with enough memory to group a million deals without spilling to disk, for
+    /// this transaction only. Grouping by buyer (175,000 groups in a million deals) is faster in the
+    /// order of the buyer index than hashed, which the planner misjudges (measured on 1M deals:
+    /// 535 → 203 ms unfiltered, 512 → 390 ms by status, never slower), so that query turns hashing off.
     /// </summary>
-    private async Task<List<T>> AggregateAsync<T>(string sql, object parameters, CancellationToken cancellationToken)
+    private async Task<List<T>> AggregateAsync<T>(string sql, object parameters, bool groupsInIndexOrder, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("SELECT set_config('work_mem', '64MB', true)", transaction: transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(
+            groupsInIndexOrder
+                ? "SELECT set_config('work_mem', '64MB', true), set_config('enable_hashagg', 'off', true)"
+                : "SELECT set_config('work_mem', '64MB', true)",
+            transaction: transaction, cancellationToken: cancellationToken));
         var rows = (await connection.QueryAsync<T>(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken))).ToList();
         await transaction.CommitAsync(cancellationToken);
         return rows;
@@ -63,7 +69,7 @@ public sealed class StatsStore(Db db)
 
     public async Task<List<YearStats>> YearsAsync(AcquisitionQuery query, CancellationToken cancellationToken)
     {
-        var groups = await AggregateAsync<(int Year, string? Currency, long Deals, decimal? Amount)>(YearsSql(query), query.Parameters, cancellationToken);
+        var groups = await AggregateAsync<(int Year, string? Currency, long Deals, decimal? Amount)>(YearsSql(query), query.Parameters, groupsInIndexOrder: false, cancellationToken);
         return [.. groups.GroupBy(g => g.Year).Select(year => new YearStats(
             year.Key,
             year.Sum(g => g.Deals),
