@@ -3,6 +3,7 @@ using Deals.Api.Acquisitions;
 using Deals.Api.Audit;
 using Deals.Api.Common;
 using Deals.Api.Companies;
+using Deals.Api.Imports;
 using Deals.Api.Products;
 using Deals.Api.Stats;
 using FluentValidation;
@@ -127,6 +128,7 @@ public static class DealsApp
         services.AddScoped<AuditStore>();
         services.AddScoped<ControlStore>();
         services.AddScoped<StatsStore>();
+        services.AddSingleton<ImportStore>();
         services.AddValidatorsFromAssemblyContaining<CompanyRequestValidator>(ServiceLifetime.Singleton);
 
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
@@ -152,6 +154,7 @@ public static class DealsApp
         app.MapProductsApi();
         app.MapAcquisitionsApi();
         app.MapStatsApi();
+        app.MapImportsApi();
         app.MapAuditApi();
 #if BENCHMARK
         // The HTTP limit of this process: a fixed small JSON document, no database. Benchmark builds only.

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Deals.Api.Common;
 using Deals.Api.Companies;
+using Deals.Api.Imports;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Deals.Api.Acquisitions;
@@ -12,8 +13,11 @@ public static class AcquisitionsApi
         var group = app.MapGroup("/v1/acquisitions").WithTags("Acquisitions").WithValidation();
 
         group.MapGet("/", ListAcquisitions).WithName("ListAcquisitions")
-            .WithSummary("List acquisitions")
-            .WithDescription("Deals in id order, a page at a time, each with its buyer, target and products; follow `nextCursor` or the `Link` header for the next page.")
+            .WithSummary("List and filter acquisitions")
+            .WithDescription("Deals matching every filter given, sorted, a page at a time, each with its buyer, target and products; follow `nextCursor` " +
+                             "or the `Link` header for the next page. With `Accept: text/csv` the whole filtered list is streamed as CSV in the " +
+                             "canonical import columns (no paging), ready to import elsewhere.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
             .ProducesValidationProblem();
         group.MapGet("/{id:long}", GetAcquisition).WithName("GetAcquisition")
             .WithSummary("Get an acquisition")
@@ -40,7 +44,7 @@ public static class AcquisitionsApi
         return group;
     }
 
-    public static async Task<Ok<Page<AcquisitionResponse>>> ListAcquisitions(
+    public static async Task<Results<Ok<Page<AcquisitionResponse>>, CsvExport>> ListAcquisitions(
         [AsParameters] AcquisitionFilters filters,
         [Description("Comma-separated sort fields: `id`, `announcedOn`, `price`, `createdAt`, `updatedAt`; `-` for descending, e.g. `-announcedOn,price`. Default `id`.")] string? sort,
         [Description("Page size, 1–500.")] int? limit,
@@ -49,6 +53,11 @@ public static class AcquisitionsApi
     {
         var take = Paging.Limit(limit);
         var query = (await QueryAsync(filters, companies, reference, cancellationToken)).OrderBy(sort).After(cursor);
+        if (CsvExport.Wanted(http.Request))
+        {
+            return new CsvExport(query, http.RequestServices.GetRequiredService<Db>());
+        }
+
         var rows = await store.ListAsync(query, take + 1, cancellationToken);
         return TypedResults.Ok(Paging.ToPage(http, rows, take, query.CursorAfter));
     }

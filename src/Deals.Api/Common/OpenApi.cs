@@ -126,6 +126,18 @@ public static class OpenApi
         };
 
         // Together they still select the Red Hat–Qumranet deal, so "Try it out" with every example filled in finds it.
+        // Real deals that the sample data lacks, so that the examples import as they are.
+        private static readonly Dictionary<string, string> ImportExamples = new()
+        {
+            ["text/csv"] = "buyer,target,announced_on,price_amount,price_currency,products,target_country,source_url\n" +
+                           "Red Hat,Makara,2010-11-30,,,Makara Platform,USA,\nRed Hat,Gluster,2011-10-04,136000000,USD,GlusterFS,USA,\n",
+            ["application/x-ndjson"] = "{\"buyer\": \"Red Hat\", \"target\": \"Makara\", \"announced_on\": \"2010-11-30\", \"products\": \"Makara Platform\"}\n" +
+                                       "{\"buyer\": \"Red Hat\", \"target\": \"Gluster\", \"announced_on\": \"2011-10\", \"price_amount\": 136000000, \"price_currency\": \"USD\"}\n",
+        };
+
+        private const string ImportJsonExample =
+            """[{"buyer": "Red Hat", "target": "Makara", "announced_on": "2010-11-30"}, {"buyer": "Red Hat", "target": "Gluster", "announced_on": "2011-10-04", "price_amount": 136000000, "price_currency": "USD"}]""";
+
         private static readonly Dictionary<string, JsonNode> Parameters = new()
         {
             ["idOrSlug"] = JsonValue.Create("red-hat"),
@@ -148,6 +160,9 @@ public static class OpenApi
             ["country"] = JsonValue.Create("US"),
             ["asOf"] = JsonValue.Create("2010"),
             ["depth"] = JsonValue.Create(3),
+            ["dryRun"] = JsonValue.Create(true),
+            ["atomic"] = JsonValue.Create(false),
+            ["defaultCurrency"] = JsonValue.Create("USD"),
         };
 
         private static readonly Dictionary<string, string[]> Enums = new()
@@ -179,6 +194,14 @@ public static class OpenApi
                 else if (p.Schema is OpenApiSchema date && PartialDates.Contains(name))
                 {
                     date.Pattern = @"^\d{4}(-\d{2}(-\d{2})?)?$";
+                }
+            }
+
+            if (operation.OperationId == "ImportDeals" && operation.RequestBody?.Content is { } upload)
+            {
+                foreach (var (mediaType, media) in upload)
+                {
+                    media.Example = ImportExamples.TryGetValue(mediaType, out var text) ? JsonValue.Create(text) : JsonNode.Parse(ImportJsonExample);
                 }
             }
 

@@ -1,0 +1,244 @@
+using Dapper;
+using Deals.Api.Common;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Deals.Api.Imports;
+
+/// <summary>What one batch did.</summary>
+public sealed record BatchOutcome(long Created, long Updated, long Unchanged, long CompaniesCreated, long ProductsCreated, List<Rejection> Rejections);
+
+/// <summary>
+/// Merges a batch of imported deals in a handful of set-based statements: binary COPY into a
+/// staging table, companies matched (slug, normalised name, alias) or created, then deals matched
+/// by buyer, target and an overlapping date (most precise dates first, so that '2008-09-04' is
+/// placed before '2008-09' finds it), updated only where something changed, or created.
+/// </summary>
+public sealed class ImportStore
+{
+    private const string StagingSql = """
+        CREATE TEMP TABLE IF NOT EXISTS import_rows (
+            line bigint, buyer text, target text, buyer_key text, target_key text,
+            announced_on date, announced_precision text, announced_until date, closed_on date, closed_precision text,
+            status text, type text, price_amount numeric, price_currency text, products text[],
+            buyer_country text, target_country text, source_url text, notes text,
+            buyer_id bigint, target_id bigint) ON COMMIT DROP;
+        CREATE TEMP TABLE IF NOT EXISTS import_companies (key text PRIMARY KEY, name text, country text, id bigint) ON COMMIT DROP;
+        CREATE TEMP TABLE IF NOT EXISTS import_pass (LIKE import_rows, deal_id bigint, outcome text) ON COMMIT DROP;
+        CREATE TEMP TABLE IF NOT EXISTS import_outcomes (line bigint, outcome text) ON COMMIT DROP;
+        TRUNCATE import_rows, import_companies, import_pass, import_outcomes;
+        """;
+
+    private const string CopySql = """
+        COPY import_rows (line, buyer, target, buyer_key, target_key, announced_on, announced_precision, announced_until,
+                          closed_on, closed_precision, status, type, price_amount, price_currency, products,
+                          buyer_country, target_country, source_url, notes)
+        FROM STDIN (FORMAT BINARY)
+        """;
+
+    // Each distinct company once; matched by exact slug, then normalised name, then alias; else created.
+    private const string CompaniesSql = """
+        INSERT INTO import_companies (key, name, country)
+        SELECT DISTINCT ON (key) key, name, country
+        FROM (SELECT buyer_key AS key, buyer AS name, buyer_country AS country, line FROM import_rows
+              UNION ALL
+              SELECT target_key, target, target_country, line FROM import_rows) n
+        ORDER BY key, country NULLS LAST, line;
+
+        UPDATE import_companies n SET id = c.id FROM companies c WHERE c.slug = n.name;
+        UPDATE import_companies n SET id = m.id
+        FROM (SELECT DISTINCT ON (name_key(c.name)) name_key(c.name) AS key, c.id
+              FROM companies c WHERE name_key(c.name) IN (SELECT key FROM import_companies WHERE id IS NULL)
+              ORDER BY name_key(c.name), c.id) m
+        WHERE n.id IS NULL AND n.key = m.key;
+        UPDATE import_companies n SET id = m.company_id
+        FROM (SELECT DISTINCT ON (name_key(a.alias)) name_key(a.alias) AS key, a.company_id
+              FROM company_aliases a WHERE name_key(a.alias) IN (SELECT key FROM import_companies WHERE id IS NULL)
+              ORDER BY name_key(a.alias), a.company_id) m
+        WHERE n.id IS NULL AND n.key = m.key;
+        """;
+
+    // Slugs from names; one already taken (or none to make, for a name without Latin letters) gets a suffix from the key.
+    private const string CreateCompaniesSql = """
+        WITH made AS (
+            INSERT INTO companies (slug, name, country)
+            SELECT CASE WHEN slugify(n.name) = '' OR EXISTS (SELECT 1 FROM companies c WHERE c.slug = slugify(n.name))
+                        THEN coalesce(nullif(slugify(n.name), ''), 'company') || '-' || left(md5(n.key), 8)
+                        ELSE slugify(n.name) END,
+                   n.name, n.country
+            FROM import_companies n
+            WHERE n.id IS NULL
+            ON CONFLICT DO NOTHING
+            RETURNING id, name),
+        matched AS (
+            UPDATE import_companies n SET id = made.id FROM made WHERE n.id IS NULL AND n.name = made.name)
+        SELECT count(*) FROM made;
+        """;
+
+    private const string ResolveSql = """
+        UPDATE import_rows r SET buyer_id = b.id, target_id = t.id
+        FROM import_companies b, import_companies t
+        WHERE b.key = r.buyer_key AND t.key = r.target_key;
+        DELETE FROM import_rows r WHERE r.buyer_id IS NULL OR r.target_id IS NULL OR r.buyer_id = r.target_id
+        RETURNING r.line, r.target, (r.buyer_id = r.target_id) AS same;
+        """;
+
+    // One precision at a time, most precise first; within it, the last line of an exact duplicate wins.
+    private const string PassSql = """
+        TRUNCATE import_pass;
+        INSERT INTO import_pass
+        SELECT DISTINCT ON (buyer_id, target_id, announced_on) r.*, NULL::bigint, NULL::text
+        FROM import_rows r WHERE r.announced_precision = @Precision
+        ORDER BY buyer_id, target_id, announced_on, line DESC;
+
+        UPDATE import_pass p SET deal_id = (
+            SELECT a.id FROM acquisitions a
+            WHERE a.buyer_id = p.buyer_id AND a.target_id = p.target_id
+              AND a.announced_on <= p.announced_until AND a.announced_until >= p.announced_on
+            ORDER BY a.announced_precision DESC, a.id
+            LIMIT 1);
+
+        WITH merged AS (
+            SELECT a.id,
+                   CASE WHEN p.announced_precision::date_precision > a.announced_precision THEN p.announced_on ELSE a.announced_on END AS announced_on,
+                   greatest(a.announced_precision, p.announced_precision::date_precision) AS announced_precision,
+                   CASE WHEN p.closed_on IS NOT NULL THEN p.closed_on ELSE a.closed_on END AS closed_on,
+                   CASE WHEN p.closed_on IS NOT NULL THEN p.closed_precision::date_precision ELSE a.closed_precision END AS closed_precision,
+                   coalesce(p.status, a.status) AS status,
+                   coalesce(p.type, a.type) AS type,
+                   CASE WHEN p.price_amount IS NOT NULL THEN p.price_amount ELSE a.price_amount END AS price_amount,
+                   CASE WHEN p.price_amount IS NOT NULL THEN p.price_currency ELSE a.price_currency END AS price_currency,
+                   coalesce(p.source_url, a.source_url) AS source_url,
+                   coalesce(p.notes, a.notes) AS notes
+            FROM acquisitions a JOIN import_pass p ON p.deal_id = a.id),
+        changed AS (
+            UPDATE acquisitions a
+            SET announced_on = m.announced_on, announced_precision = m.announced_precision, closed_on = m.closed_on,
+                closed_precision = m.closed_precision, status = m.status, type = m.type, price_amount = m.price_amount,
+                price_currency = m.price_currency, source_url = m.source_url, notes = m.notes, updated_at = now()
+            FROM merged m
+            WHERE a.id = m.id
+              AND (a.announced_on, a.announced_precision, a.closed_on, a.closed_precision, a.status, a.type, a.price_amount,
+                   a.price_currency, a.source_url, a.notes)
+                  IS DISTINCT FROM
+                  (m.announced_on, m.announced_precision, m.closed_on, m.closed_precision, m.status, m.type, m.price_amount,
+                   m.price_currency::char(3), m.source_url, m.notes)
+            RETURNING a.id)
+        UPDATE import_pass p SET outcome = CASE WHEN p.deal_id IN (SELECT id FROM changed) THEN 'updated' ELSE 'unchanged' END
+        WHERE p.deal_id IS NOT NULL;
+
+        WITH made AS (
+            INSERT INTO acquisitions (buyer_id, target_id, announced_on, announced_precision, closed_on, closed_precision,
+                                      status, price_amount, price_currency, type, source_url, notes)
+            SELECT buyer_id, target_id, announced_on, announced_precision::date_precision, closed_on, closed_precision::date_precision,
+                   coalesce(status, 'completed'), price_amount, price_currency, coalesce(type, 'acquisition'), source_url, notes
+            FROM import_pass WHERE deal_id IS NULL
+            RETURNING id, buyer_id, target_id, announced_on)
+        UPDATE import_pass p SET deal_id = made.id, outcome = 'created'
+        FROM made WHERE p.deal_id IS NULL AND p.buyer_id = made.buyer_id AND p.target_id = made.target_id AND p.announced_on = made.announced_on;
+
+        INSERT INTO import_outcomes SELECT line, outcome FROM import_pass;
+        INSERT INTO import_outcomes
+        SELECT r.line,
+               -- A row superseded by a later one for the same deal changed something only if that deal changed now.
+               CASE WHEN p.outcome = 'unchanged'
+                         OR (r.closed_on, r.status, r.type, r.price_amount, r.price_currency, r.products, r.source_url, r.notes)
+                            IS NOT DISTINCT FROM (p.closed_on, p.status, p.type, p.price_amount, p.price_currency, p.products, p.source_url, p.notes)
+                    THEN 'unchanged' ELSE 'updated' END
+        FROM import_rows r
+        JOIN import_pass p ON p.buyer_id = r.buyer_id AND p.target_id = r.target_id AND p.announced_on = r.announced_on AND p.line <> r.line
+        WHERE r.announced_precision = @Precision;
+        """;
+
+    // Products by name within the target, created when missing, and linked to the deal.
+    private const string ProductsSql = """
+        WITH wanted AS (
+            SELECT DISTINCT ON (p.target_id, name_key(u.name)) p.target_id, u.name
+            FROM import_pass p, unnest(p.products) AS u (name)
+            ORDER BY p.target_id, name_key(u.name), u.name),
+        made AS (
+            INSERT INTO products (maker_id, slug, name)
+            SELECT w.target_id,
+                   coalesce(nullif(slugify(w.name), ''), 'product') || CASE WHEN slugify(w.name) = '' THEN '-' || left(md5(w.name), 8) ELSE '' END,
+                   w.name
+            FROM wanted w
+            WHERE NOT EXISTS (SELECT 1 FROM products x WHERE x.maker_id = w.target_id AND name_key(x.name) = name_key(w.name))
+            ON CONFLICT DO NOTHING
+            RETURNING id)
+        SELECT count(*) FROM made;
+        """;
+
+    private const string LinksSql = """
+        WITH linked AS (
+            INSERT INTO acquisition_products (acquisition_id, product_id)
+            SELECT DISTINCT p.deal_id, x.id
+            FROM import_pass p
+            CROSS JOIN LATERAL unnest(p.products) AS u (name)
+            JOIN products x ON x.maker_id = p.target_id AND name_key(x.name) = name_key(u.name)
+            ON CONFLICT DO NOTHING
+            RETURNING acquisition_id)
+        UPDATE import_outcomes o SET outcome = 'updated'
+        FROM import_pass p
+        WHERE o.line = p.line AND o.outcome = 'unchanged' AND p.deal_id IN (SELECT acquisition_id FROM linked);
+        """;
+
+    private const string CountSql = "SELECT outcome, count(*) FROM import_outcomes GROUP BY outcome";
+
+    public async Task<BatchOutcome> MergeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ImportDeal> deals, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(StagingSql, transaction: transaction, cancellationToken: cancellationToken));
+        await using (var copy = await connection.BeginBinaryImportAsync(CopySql, cancellationToken))
+        {
+            foreach (var d in deals)
+            {
+                await copy.StartRowAsync(cancellationToken);
+                await copy.WriteAsync(d.Line, NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(d.Buyer, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(d.Target, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(ImportRules.Key(d.Buyer), NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(ImportRules.Key(d.Target), NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(d.Announced.Start, NpgsqlDbType.Date, cancellationToken);
+                await copy.WriteAsync(d.Announced.PrecisionName, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(d.Announced.End, NpgsqlDbType.Date, cancellationToken);
+                await WriteNullableAsync(copy, d.Closed?.Start, NpgsqlDbType.Date, cancellationToken);
+                await WriteNullableAsync(copy, d.Closed?.PrecisionName, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(copy, d.Status, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(copy, d.Type, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(copy, d.PriceAmount, NpgsqlDbType.Numeric, cancellationToken);
+                await WriteNullableAsync(copy, d.PriceCurrency, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(d.Products, NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(copy, d.BuyerCountry, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(copy, d.TargetCountry, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(copy, d.SourceUrl, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(copy, d.Notes, NpgsqlDbType.Text, cancellationToken);
+            }
+
+            await copy.CompleteAsync(cancellationToken);
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(CompaniesSql, transaction: transaction, cancellationToken: cancellationToken));
+        var companiesCreated = await connection.ExecuteScalarAsync<long>(new CommandDefinition(CreateCompaniesSql, transaction: transaction, cancellationToken: cancellationToken));
+
+        var rejections = (await connection.QueryAsync<(long Line, string Target, bool? Same)>(new CommandDefinition(ResolveSql, transaction: transaction, cancellationToken: cancellationToken)))
+            .Select(r => new Rejection(r.Line, "target", r.Target, r.Same == true
+                ? "The buyer and the target are the same company (by name, slug or alias)."
+                : "The company could not be matched or created."))
+            .ToList();
+
+        long productsCreated = 0;
+        foreach (var precision in new[] { "day", "month", "year" })
+        {
+            await connection.ExecuteAsync(new CommandDefinition(PassSql, new { Precision = precision }, transaction, cancellationToken: cancellationToken));
+            productsCreated += await connection.ExecuteScalarAsync<long>(new CommandDefinition(ProductsSql, transaction: transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition(LinksSql, transaction: transaction, cancellationToken: cancellationToken));
+        }
+
+        var counts = (await connection.QueryAsync<(string Outcome, long Count)>(new CommandDefinition(CountSql, transaction: transaction, cancellationToken: cancellationToken)))
+            .ToDictionary(c => c.Outcome, c => c.Count);
+        return new BatchOutcome(counts.GetValueOrDefault("created"), counts.GetValueOrDefault("updated"), counts.GetValueOrDefault("unchanged"),
+            companiesCreated, productsCreated, rejections);
+    }
+
+    private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken) =>
+        value is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(value, type, cancellationToken);
+}

@@ -1,0 +1,133 @@
+using System.ComponentModel;
+using Deals.Api.Common;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Deals.Api.Imports;
+
+public static class ImportsApi
+{
+    /// <summary>Rows merged per transaction: large enough for set-based merges to pay, small enough to keep memory flat.</summary>
+    public const int BatchSize = 5000;
+
+    /// <summary>How many rejections a report lists in full (all are counted).</summary>
+    public const int MaxListedRejections = 10_000;
+
+    public static RouteGroupBuilder MapImportsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/imports").WithTags("Imports");
+        group.MapPost("/", Import).WithName("ImportDeals")
+            .WithSummary("Import deal records in bulk")
+            .WithDescription("""
+                Deal records as `text/csv` (with a header row), `application/x-ndjson` or a JSON array, in the canonical columns
+                `buyer, target, announced_on, closed_on, status, type, price_amount, price_currency, products, buyer_country,
+                target_country, source_url, notes` (`products` separated by `|`). Companies are matched by slug, name or alias
+                ignoring case, spaces and punctuation, and created when missing; products by name within the target. A deal is
+                matched by buyer, target and an overlapping date (`2008-09` and `2008-09-04` are one deal, which keeps the more
+                precise date) and updated, else created; importing the same file twice changes nothing. The body is streamed and
+                merged in batches of 5,000 rows, each in its own transaction. The report accounts for every row.
+                """)
+            .Accepts<string>("text/csv", "application/x-ndjson", "application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        return group;
+    }
+
+    public static async Task<Results<Ok<ImportReport>, ValidationProblem, ProblemHttpResult>> Import(
+        [Description("Report what would happen, and write nothing.")] bool? dryRun,
+        [Description("Write nothing at all if any row is rejected (one transaction for the whole import).")] bool? atomic,
+        [Description("Currency for prices given without one, e.g. `USD`; without it such rows are rejected.")] string? defaultCurrency,
+        HttpRequest request, Db db, ReferenceData reference, TimeProvider clock, ImportStore store, ILogger<ImportStore> logger, CancellationToken cancellationToken)
+    {
+        var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+        if (mediaType is null || !ImportReader.MediaTypes.Contains(mediaType))
+        {
+            return TypedResults.Problem(statusCode: 415, type: Problems.TypeFor(415),
+                detail: $"Send the records as one of: {string.Join(", ", ImportReader.MediaTypes)}.");
+        }
+
+        if (defaultCurrency is not null && !reference.IsCurrency(defaultCurrency))
+        {
+            return Problems.Validation("defaultCurrency", "Not an active ISO 4217 currency code.");
+        }
+
+        var dry = dryRun ?? false;
+        var all = atomic ?? false;
+        var rules = new ImportRules(reference, clock, defaultCurrency?.ToUpperInvariant());
+        var rejections = new List<Rejection>();
+        long rows = 0, rejected = 0, created = 0, updated = 0, unchanged = 0, companies = 0, products = 0;
+        var batch = new List<ImportDeal>(BatchSize);
+
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        // One transaction per batch; a dry run or an atomic import keeps one for everything and decides at the end.
+        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            async Task FlushAsync()
+            {
+                if (batch.Count == 0)
+                {
+                    return;
+                }
+
+                var outcome = await store.MergeAsync(connection, transaction, batch, cancellationToken);
+                created += outcome.Created;
+                updated += outcome.Updated;
+                unchanged += outcome.Unchanged;
+                companies += outcome.CompaniesCreated;
+                products += outcome.ProductsCreated;
+                rejected += outcome.Rejections.Count;
+                rejections.AddRange(outcome.Rejections.Take(MaxListedRejections - rejections.Count));
+                batch.Clear();
+                if (!dry && !all)
+                {
+                    await transaction.CommitAsync(cancellationToken);
+                    await transaction.DisposeAsync();
+                    transaction = await connection.BeginTransactionAsync(cancellationToken);
+                }
+
+                logger.LogInformation("Import: {Rows} rows read, {Created} created, {Updated} updated, {Unchanged} unchanged, {Rejected} rejected",
+                    rows, created, updated, unchanged, rejected);
+            }
+
+            await foreach (var record in ImportReader.ReadAsync(mediaType, request.Body, cancellationToken))
+            {
+                rows++;
+                var (deal, rejection) = rules.Check(record);
+                if (rejection is not null)
+                {
+                    rejected++;
+                    if (rejections.Count < MaxListedRejections)
+                    {
+                        rejections.Add(rejection);
+                    }
+
+                    continue;
+                }
+
+                batch.Add(deal!);
+                if (batch.Count == BatchSize)
+                {
+                    await FlushAsync();
+                }
+            }
+
+            await FlushAsync();
+            var writes = !dry && !(all && rejected > 0);
+            if (writes)
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+            else
+            {
+                await transaction.RollbackAsync(cancellationToken);
+            }
+
+            return TypedResults.Ok(new ImportReport(!writes, rows, created, updated, unchanged, rejected, companies, products,
+                [.. rejections.OrderBy(r => r.Line)]));
+        }
+        finally
+        {
+            await transaction.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,264 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Deals.Api.Tests.Infrastructure;
+
+namespace Deals.Api.Tests;
+
+public sealed class ImportTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private HttpClient Client => api.Client;
+
+    private Task<JsonObject> ImportAsync(string body, string mediaType = "text/csv", string query = "") =>
+        Client.PostAsync($"/v1/imports{query}", new StringContent(body, Encoding.UTF8, mediaType)).ShouldBe(HttpStatusCode.OK);
+
+    private static void AssertAccounted(JsonObject report) =>
+        Assert.Equal((long)report["rows"]!, (long)report["created"]! + (long)report["updated"]! + (long)report["unchanged"]! + (long)report["rejected"]!);
+
+    [Fact]
+    public async Task Csv_import_creates_companies_deals_and_products_and_a_second_import_changes_nothing()
+    {
+        var csv = """
+            buyer,target,announced_on,price_amount,price_currency,products,target_country,notes
+            Csv Buyer One,"Csv Target, Inc.",2011-05-02,1500000.25,usd,Widget|Gadget,FRA,"Quoted ""notes"", with commas"
+            Csv Buyer One,Csv Target Two,2012,,,,,
+            """;
+
+        var first = await ImportAsync(csv);
+        Assert.Equal(2, (long)first["created"]!);
+        Assert.Equal(3, (long)first["companiesCreated"]!);
+        Assert.Equal(2, (long)first["productsCreated"]!);
+        Assert.False((bool)first["dryRun"]!);
+        AssertAccounted(first);
+
+        var second = await ImportAsync(csv);
+        Assert.Equal(2, (long)second["unchanged"]!);
+        Assert.Equal(0, (long)second["created"]! + (long)second["updated"]! + (long)second["companiesCreated"]! + (long)second["productsCreated"]!);
+
+        var deals = await Client.GetAsync("/v1/acquisitions?q=csv%20target&sort=announcedOn").ShouldBe(HttpStatusCode.OK);
+        var deal = deals["items"]![0]!;
+        Assert.Equal("Csv Target, Inc.", (string?)deal["target"]!["name"]);
+        Assert.Equal(1500000.25m, (decimal)deal["price"]!["amount"]!);
+        Assert.Equal("USD", (string?)deal["price"]!["currency"]);
+        Assert.Equal(["Gadget", "Widget"], deal["products"]!.AsArray().Select(p => (string?)p!["name"]).Order());
+        Assert.Equal("Quoted \"notes\", with commas", (string?)deal["notes"]);
+        Assert.Null(deals["items"]![1]!["price"]);
+        Assert.Equal("2012", (string?)deals["items"]![1]!["announcedOn"]);
+        var country = await api.QueryAsync<string>("SELECT country FROM companies WHERE name = 'Csv Target, Inc.'");
+        Assert.Equal("FR", country.Single());
+    }
+
+    [Fact]
+    public async Task Ndjson_and_json_array_imports_match_companies_by_slug_name_or_alias()
+    {
+        var ndjson = """
+            {"buyer": "redhat", "target": "Ndjson Target", "announced_on": "2013-03", "price_amount": 5000000, "price_currency": "EUR"}
+            {"buyer": "Red Hat, Inc.", "target": "Ndjson Target Two", "announced_on": "2013-04-01", "status": "pending", "type": "acquihire"}
+            """;
+        var report = await ImportAsync(ndjson, "application/x-ndjson");
+        Assert.Equal(2, (long)report["created"]!);
+        Assert.Equal(2, (long)report["companiesCreated"]!); // both buyers are Red Hat
+
+        var array = """[{"buyer": "red-hat", "target": "Json Target", "announced_on": "2014"}, {"buyer": "RED HAT", "target": "Json Target", "announced_on": "2015"}]""";
+        var second = await ImportAsync(array, "application/json");
+        Assert.Equal(2, (long)second["created"]!);
+
+        var redHat = await Client.GetAsync("/v1/acquisitions?buyer=red-hat&announcedFrom=2013&announcedTo=2015&limit=10").ShouldBe(HttpStatusCode.OK);
+        Assert.Equal(4, redHat["items"]!.AsArray().Count);
+        Assert.Contains(redHat["items"]!.AsArray(), d => (string?)d!["status"] == "pending" && (string?)d["type"] == "acquihire");
+    }
+
+    [Fact]
+    public async Task The_same_deal_with_a_coarser_date_is_matched_and_keeps_the_more_precise_date()
+    {
+        await ImportAsync("buyer,target,announced_on\nPrecise Buyer,Precise Target,2008-09\n");
+        var finer = await ImportAsync("buyer,target,announced_on,price_amount,price_currency\nPrecise Buyer,Precise Target,2008-09-04,107000000,USD\n");
+        Assert.Equal(1, (long)finer["updated"]!);
+        var coarser = await ImportAsync("buyer,target,announced_on\nPrecise Buyer,Precise Target,2008\n");
+        Assert.Equal(1, (long)coarser["unchanged"]!);
+
+        var deals = await Client.GetAsync("/v1/acquisitions?q=precise%20target").ShouldBe(HttpStatusCode.OK);
+        var deal = deals["items"]!.AsArray().Single()!;
+        Assert.Equal("2008-09-04", (string?)deal["announcedOn"]);
+        Assert.Equal(107000000m, (decimal)deal["price"]!["amount"]!);
+    }
+
+    [Fact]
+    public async Task Every_rejected_row_names_its_line_field_value_and_reason_and_the_rest_is_imported()
+    {
+        var csv = """
+            buyer,target,announced_on,closed_on,status,type,price_amount,price_currency,buyer_country,source_url,notes
+            Same Co,same co,2010-01-01,,,,,,,,
+            Reject Buyer,Reject T1,,,,,,,,,
+            Reject Buyer,Reject T2,1201-11-03,,,,,,,,
+            Reject Buyer,Reject T3,3201-10-21,,,,,,,,
+            Reject Buyer,Reject T4,2010-02-30,,,,,,,,
+            Reject Buyer,Reject T5,2010-01-01 00:00:00,,,,,,,,
+            Reject Buyer,Reject T6,2010,,done,,,,,,
+            Reject Buyer,Reject T7,2010,,,purchase,,,,,
+            Reject Buyer,Reject T8,2010,,,,100,,,,
+            Reject Buyer,Reject T9,2010,,,,100,XYZ,,,
+            Reject Buyer,Reject T10,2010,,,,0,USD,,,
+            Reject Buyer,Reject T11,2010,,,,1.234,USD,,,
+            Reject Buyer,Reject T12,2010,,,,"1,000",USD,,,
+            Reject Buyer,Reject T13,2010,,,,,,XX,,
+            Reject Buyer,Reject T14,2010,,,,,,,ftp://x,
+            Reject Buyer,Reject T15,2010-05,2010-04-30,,,,,,,
+            Reject Buyer,Fine Target,2010-06-15,,,,,,,,
+            """;
+
+        var report = await ImportAsync(csv);
+
+        Assert.Equal(17, (long)report["rows"]!);
+        Assert.Equal(1, (long)report["created"]!);
+        Assert.Equal(16, (long)report["rejected"]!);
+        AssertAccounted(report);
+        var rejections = report["rejections"]!.AsArray().ToDictionary(r => (long)r!["line"]!, r => r!);
+        Assert.Equal("target", (string?)rejections[2]["field"]);
+        Assert.Equal(("announced_on", (string?)null), ((string?)rejections[3]["field"], (string?)rejections[3]["value"]));
+        Assert.Equal(("announced_on", "1201-11-03"), ((string?)rejections[4]["field"], (string?)rejections[4]["value"]));
+        Assert.Equal("announced_on", (string?)rejections[5]["field"]);
+        Assert.Equal("announced_on", (string?)rejections[7]["field"]);
+        Assert.Equal("status", (string?)rejections[8]["field"]);
+        Assert.Equal("type", (string?)rejections[9]["field"]);
+        Assert.Equal("price_currency", (string?)rejections[10]["field"]);
+        Assert.Equal("price_currency", (string?)rejections[11]["field"]);
+        Assert.Equal("price_amount", (string?)rejections[12]["field"]);
+        Assert.Equal(("price_amount", "1.234"), ((string?)rejections[13]["field"], (string?)rejections[13]["value"]));
+        Assert.Equal("price_amount", (string?)rejections[14]["field"]);
+        Assert.Equal("buyer_country", (string?)rejections[15]["field"]);
+        Assert.Equal("source_url", (string?)rejections[16]["field"]);
+        Assert.Equal("closed_on", (string?)rejections[17]["field"]);
+        Assert.All(rejections.Values, r => Assert.False(string.IsNullOrEmpty((string?)r["reason"])));
+
+        var withDefault = await ImportAsync("buyer,target,announced_on,price_amount\nReject Buyer,Reject T8,2010,100\n", query: "?defaultCurrency=GBP");
+        Assert.Equal(1, (long)withDefault["created"]!);
+    }
+
+    [Fact]
+    public async Task A_dry_run_writes_nothing_and_an_atomic_import_with_a_rejection_writes_nothing()
+    {
+        var before = (await api.QueryAsync<long>("SELECT count(*) FROM acquisitions")).Single();
+
+        var dry = await ImportAsync("buyer,target,announced_on\nDry Buyer,Dry Target,2001\n", query: "?dryRun=true");
+        Assert.True((bool)dry["dryRun"]!);
+        Assert.Equal(1, (long)dry["created"]!);
+
+        var atomic = await ImportAsync("buyer,target,announced_on\nAtomic Buyer,Atomic Target,2001\nAtomic Buyer,Atomic Buyer,2002\n", query: "?atomic=true");
+        Assert.True((bool)atomic["dryRun"]!);
+        Assert.Equal(1, (long)atomic["rejected"]!);
+
+        Assert.Equal(before, (await api.QueryAsync<long>("SELECT count(*) FROM acquisitions")).Single());
+        Assert.Empty(await api.QueryAsync<long>("SELECT id FROM companies WHERE name IN ('Dry Buyer', 'Atomic Buyer')"));
+
+        var committed = await ImportAsync("buyer,target,announced_on\nAtomic Buyer,Atomic Target,2001\n", query: "?atomic=true");
+        Assert.False((bool)committed["dryRun"]!);
+        Assert.Equal(1, (long)committed["created"]!);
+    }
+
+    [Fact]
+    public async Task Bad_uploads_are_problems()
+    {
+        await Client.PostAsync("/v1/imports", new StringContent("x", Encoding.UTF8, "text/plain"))
+            .ShouldBeProblem(HttpStatusCode.UnsupportedMediaType, "/problems/unsupported-media-type");
+        await Client.PostAsync("/v1/imports", new StringContent("buyer,taget,announced_on\na,b,2001\n", Encoding.UTF8, "text/csv"))
+            .ShouldBeValidationProblem("columns");
+        await Client.PostAsync("/v1/imports", new StringContent("", Encoding.UTF8, "text/csv")).ShouldBeValidationProblem("body");
+        await Client.PostAsync("/v1/imports", new StringContent("[{\"buyer\": \"a\"", Encoding.UTF8, "application/json"))
+            .ShouldBeProblem(HttpStatusCode.BadRequest, "/problems/validation");
+        var ndjson = await ImportAsync("not json\n{\"buyer\": \"A\", \"target\": \"B\", \"announced_on\": \"2001\", \"extra\": 1}\n", "application/x-ndjson");
+        Assert.Equal(2, (long)ndjson["rejected"]!);
+    }
+
+    [Fact]
+    public async Task An_export_imported_into_an_empty_database_reproduces_the_deals_companies_and_products()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/acquisitions?sort=id");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+        var response = await Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var csv = await response.Content.ReadAsStringAsync();
+        Assert.StartsWith("buyer,target,announced_on,closed_on,status,type,price_amount,price_currency,products,", csv);
+
+        var empty = await TestDatabase.CreateEmptyAsync();
+        try
+        {
+            await Commands.MigrateAsync([$"--ConnectionStrings:Deals={empty}"]);
+            var app = (await DealsApp.CreateAsync([$"--ConnectionStrings:Deals={empty}", "--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"]))!;
+            await app.StartAsync();
+            try
+            {
+                using var other = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+                var report = await other.PostAsync("/v1/imports", new StringContent(csv, Encoding.UTF8, "text/csv")).ShouldBe(HttpStatusCode.OK);
+                Assert.Equal(0, (long)report["rejected"]!);
+
+                using var again = new HttpRequestMessage(HttpMethod.Get, "/v1/acquisitions?sort=id");
+                again.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+                var roundTrip = await (await other.SendAsync(again)).Content.ReadAsStringAsync();
+                Assert.Equal(Lines(csv), Lines(roundTrip));
+            }
+            finally
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+        }
+        finally
+        {
+            await TestDatabase.DropAsync(empty);
+        }
+
+        static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order()];
+    }
+
+    [SkippableFact]
+    public async Task The_crunchbase_export_imports_with_every_row_accounted_for()
+    {
+        var file = Path.Combine(DealsApp.RepositoryRoot(), "..", "shared", "data", "crunchbase-acquisitions.csv");
+        Skip.IfNot(File.Exists(file), "The Crunchbase sample is not beside the checkout (../shared/data).");
+
+        // Crunchbase's columns mapped onto the canonical ones (the CLI's --map does this for any file).
+        var lines = new List<string> { "buyer,target,announced_on,price_amount,price_currency,buyer_country,target_country" };
+        var undated = new List<long>();
+        using (var reader = new StreamReader(file))
+        using (var csv = new CsvHelper.CsvReader(reader, System.Globalization.CultureInfo.InvariantCulture))
+        {
+            await csv.ReadAsync();
+            csv.ReadHeader();
+            while (await csv.ReadAsync())
+            {
+                string F(string name) => "\"" + (csv.GetField(name) ?? "").Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+                if (string.IsNullOrEmpty(csv.GetField("acquired_at")))
+                {
+                    undated.Add(lines.Count + 1);
+                }
+
+                lines.Add(string.Join(',', F("acquirer_name"), F("company_name"), F("acquired_at"), F("price_amount"), F("price_currency_code"),
+                    F("acquirer_country_code"), F("company_country_code")));
+            }
+        }
+
+        var body = string.Join('\n', lines) + "\n";
+        var report = await ImportAsync(body);
+
+        Assert.Equal(18968, (long)report["rows"]!);
+        AssertAccounted(report);
+        var rejections = report["rejections"]!.AsArray();
+        // 31 rows where buyer and target are one organisation (by Crunchbase permalink), and a few more whose names differ only in punctuation.
+        Assert.InRange(rejections.Count(r => ((string)r!["reason"]!).Contains("same company", StringComparison.Ordinal)), 31, 40);
+        Assert.Contains(rejections, r => (string?)r!["value"] == "1201-11-03 00:00:00");
+        Assert.Contains(rejections, r => (string?)r!["value"] == "3201-10-21");
+        Assert.Equal(12, undated.Count);
+        Assert.All(undated, line => Assert.Contains(rejections, r => (long)r!["line"]! == line));
+
+        var again = await ImportAsync(body);
+        Assert.Equal((long)report["rows"]! - (long)report["rejected"]!, (long)again["unchanged"]!);
+
+        // Names that need quoting or are not ASCII survive byte for byte.
+        var stored = await api.QueryAsync<string>("SELECT name FROM companies WHERE name LIKE '%,%' OR name ~ '[^\\x01-\\x7F]' LIMIT 50");
+        Assert.NotEmpty(stored);
+        Assert.All(stored, name => Assert.Contains(name, File.ReadAllText(file), StringComparison.Ordinal));
+    }
+}
