@@ -127,6 +127,7 @@ public static class DealsApp
         services.AddScoped<AcquisitionStore>();
         services.AddScoped<AuditStore>();
         services.AddScoped<ControlStore>();
+        services.AddScoped<CompanyMergeStore>();
         services.AddScoped<StatsStore>();
         services.AddSingleton<ImportStore>();
         services.AddValidatorsFromAssemblyContaining<CompanyRequestValidator>(ServiceLifetime.Singleton);

@@ -122,6 +122,7 @@ public static class OpenApi
             ["PatchProduct"] = """{"category": "hypervisor"}""",
             ["CreateAcquisition"] = """{"buyerId": 1, "targetId": 5, "announcedOn": "2015-10-16", "status": "completed", "price": null, "type": "acquisition", "disposition": "subsidiary", "productIds": [12], "sourceUrl": "https://www.redhat.com/en/about/press-releases/red-hat-acquire-it-automation-and-devops-leader-ansible"}""",
             ["ReplaceAcquisition"] = """{"buyerId": 1, "targetId": 2, "announcedOn": "2008-09-04", "status": "completed", "price": {"amount": 107000000, "currency": "USD"}, "type": "acquisition", "terms": "cash", "disposition": "subsidiary", "productIds": [1, 2], "sourceUrl": "https://www.redhat.com/en/about/press-releases/qumranet", "notes": "Brought the KVM hypervisor and SolidICE."}""",
+            ["MergeCompany"] = """{"duplicate": "ansible"}""",
             ["PatchAcquisition"] = """{"notes": "Brought the KVM hypervisor and SolidICE; KVM became the basis of Red Hat Enterprise Virtualization."}""",
         };
 

@@ -51,6 +51,11 @@ public static class CompaniesApi
             .WithSummary("Products the company made or owns")
             .WithDescription("Products it made, and products it owns today through a completed acquisition, in id order.")
             .ProducesValidationProblem();
+        group.MapPost("/{idOrSlug}/merge", MergeCompany).WithName("MergeCompany")
+            .WithSummary("Fold a duplicate company into this one")
+            .WithDescription("Real imports produce duplicates. The duplicate's deals, products, aliases and external ids move to this company, " +
+                             "its name becomes an alias, and it is deleted, all in one transaction. A deal both had is kept once.")
+            .ProducesValidationProblem();
         group.MapGet("/{idOrSlug}/parents", GetCompanyParents).WithName("GetCompanyParents")
             .WithSummary("Who controls the company")
             .WithDescription("The chain of control upward (Qumranet → Red Hat → IBM), from completed deals whose target stayed a subsidiary or division. " +
@@ -63,6 +68,29 @@ public static class CompaniesApi
                              $"with the deal on each edge. At most {ControlStore.MaxTreeEdges} deals; `truncated` says when there were more.")
             .ProducesValidationProblem();
         return group;
+    }
+
+    public static async Task<Results<Ok<CompanyResponse>, ValidationProblem, ProblemHttpResult>> MergeCompany(
+        [Description("The company that stays (id or slug).")] string idOrSlug, MergeRequest request,
+        CompanyStore companies, CompanyMergeStore merges, CancellationToken cancellationToken)
+    {
+        if (await companies.FindIdAsync(CompanyKey.Parse(idOrSlug), cancellationToken) is not { } into)
+        {
+            return NotFound(idOrSlug);
+        }
+
+        if (await companies.FindIdAsync(CompanyKey.Parse(request.Duplicate!), cancellationToken) is not { } duplicate)
+        {
+            return Problems.Validation("duplicate", $"No company has the id or slug '{request.Duplicate}'.");
+        }
+
+        if (duplicate == into)
+        {
+            return Problems.Validation("duplicate", "A company cannot be merged into itself.");
+        }
+
+        await merges.MergeAsync(into, duplicate, cancellationToken);
+        return TypedResults.Ok((await companies.GetAsync(new CompanyKey(into, null), cancellationToken))!);
     }
 
     public static async Task<Results<Ok<ParentChain>, ProblemHttpResult>> GetCompanyParents(

@@ -76,3 +76,12 @@ public readonly record struct CompanyKey(long? Id, string? Slug)
 
     public override string ToString() => Id?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Slug ?? "";
 }
+
+/// <summary>Which company to fold into the one in the URL.</summary>
+public sealed record MergeRequest
+{
+    /// <summary>The duplicate's id or slug; it is deleted once merged.</summary>
+    [Required]
+    [MaxLength(200)]
+    public string? Duplicate { get; init; }
+}

@@ -45,3 +45,14 @@ public sealed class CompanyRequestValidator : AbstractValidator<CompanyRequest>
 
     private static readonly System.Text.RegularExpressions.Regex RegistryPattern = new("^[a-z0-9][a-z0-9_.-]{0,49}$", System.Text.RegularExpressions.RegexOptions.Compiled);
 }
+
+public sealed class MergeRequestValidator : AbstractValidator<MergeRequest>
+{
+    public MergeRequestValidator()
+    {
+        RuleFor(x => x.Duplicate).Cascade(CascadeMode.Stop)
+            .NotEmpty().WithMessage("'duplicate' is required: the id or slug of the company to fold in.")
+            .MaximumLength(200)
+            .PlainText();
+    }
+}
