@@ -70,6 +70,74 @@ public static class Commands
         }
     }
 
+    /// <summary>
+    /// <c>keys create --role ROLE --name NAME [--expires DATE]</c> (prints the key once), <c>keys list</c>,
+    /// <c>keys revoke ID</c>: against the configured server, or the local run's database.
+    /// </summary>
+    public static async Task<int> KeysAsync(string[] args)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine([.. args.Where(a => a.Contains('=', StringComparison.Ordinal))])
+            .Build();
+        string? Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        var verb = args.FirstOrDefault(a => !a.StartsWith('-'));
+        using var loggers = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        var log = loggers.CreateLogger("Deals.Keys");
+
+        var connectionString = configuration.GetConnectionString(DealsApp.ConnectionName);
+        LocalPostgres? cluster = null;
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            cluster = await DealsApp.StartLocalAsync(configuration, log);
+            if (cluster is null)
+            {
+                return 1;
+            }
+
+            connectionString = cluster.ConnectionString("deals");
+        }
+
+        try
+        {
+            await using var db = Npgsql.NpgsqlDataSource.Create(connectionString);
+            var keys = new Keys.KeyStore(db);
+            switch (verb)
+            {
+                case "create" when Enum.TryParse<Keys.Role>(Option("--role"), ignoreCase: true, out var role) && Option("--name") is { } name:
+                    DateTimeOffset? expires = Option("--expires") is { } e
+                        ? DateTimeOffset.Parse(e, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal)
+                        : null;
+                    var (id, key) = await keys.CreateAsync(name, role, expires);
+                    Console.WriteLine($"Key {id} ({Keys.KeyStore.Name(role)}, {name}): {key}");
+                    Console.WriteLine("It is shown only now: only its hash is kept.");
+                    return 0;
+                case "list":
+                    foreach (var k in await keys.ListAsync())
+                    {
+                        Console.WriteLine($"{k.Id}\t{k.Role}\t{k.Name}\tcreated {k.CreatedAt:u}\t{(k.ExpiresAt is { } x ? $"expires {x:u}" : "no expiry")}\t{(k.RevokedAt is { } r ? $"revoked {r:u}" : "active")}");
+                    }
+
+                    return 0;
+                case "revoke" when args.Length > 1 && long.TryParse(args[Array.IndexOf(args, "revoke") + 1], out var revoke):
+                    var done = await keys.RevokeAsync(revoke);
+                    Console.WriteLine(done ? $"Key {revoke} revoked." : $"No active key {revoke}.");
+                    return done ? 0 : 1;
+                default:
+                    Console.Error.WriteLine("Usage: keys create --role reader|writer|admin --name NAME [--expires 2027-01-01] | keys list | keys revoke ID");
+                    return 2;
+            }
+        }
+        finally
+        {
+            if (cluster is not null)
+            {
+                await cluster.StopAsync();
+            }
+        }
+    }
+
     /// <summary><c>openapi [FILE]</c>: serves the app on a loopback port just long enough to save its live document.</summary>
     public static async Task<int> WriteOpenApiAsync(string[] args)
     {

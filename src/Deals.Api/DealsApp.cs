@@ -4,6 +4,7 @@ using Deals.Api.Audit;
 using Deals.Api.Common;
 using Deals.Api.Companies;
 using Deals.Api.Imports;
+using Deals.Api.Keys;
 using Deals.Api.Products;
 using Deals.Api.Stats;
 using FluentValidation;
@@ -78,10 +79,16 @@ public static class DealsApp
 
         builder.AddDealsObservability();
         builder.Services.AddDeals(dataSources, reference);
+        var keys = new KeyStore(dataSources.Primary);
+        builder.Services.AddSingleton(keys);
+        builder.Services.AddDealsAuth(builder.Configuration.GetValue<bool?>("Auth:AnonymousReads") ?? cluster is not null);
         var app = builder.Build();
         app.MapDeals();
         if (cluster is not null)
         {
+            // One admin key for the local run, the same every time, so that Swagger UI's Authorize works.
+            var key = await keys.LocalAdminKeyAsync(Path.Combine(LocalDataDirectory(builder.Configuration), "admin.key"));
+            Console.WriteLine($"Local admin key: {key}");
             app.Lifetime.ApplicationStarted.Register(() =>
                 log.LogInformation("Deals is serving {Urls}; Swagger UI at /swagger. Press Ctrl+C to stop the API and its database.",
                     string.Join(", ", app.Urls)));
@@ -105,13 +112,16 @@ public static class DealsApp
             return null;
         }
 
-        var root = configuration["Local:DataDirectory"] ?? Path.Combine(RepositoryRoot(), ".data");
-        var cluster = await LocalPostgres.StartAsync(bin, root, "deals", log, CancellationToken.None);
+        var cluster = await LocalPostgres.StartAsync(bin, LocalDataDirectory(configuration), "deals", log, CancellationToken.None);
         var connectionString = cluster.ConnectionString("deals");
         Database.Migrate(connectionString, log);
         Database.Seed(connectionString, log);
         return cluster;
     }
+
+    /// <summary>Where the local run keeps its cluster and its admin key.</summary>
+    internal static string LocalDataDirectory(IConfiguration configuration) =>
+        configuration["Local:DataDirectory"] ?? Path.Combine(RepositoryRoot(), ".data");
 
     private static IServiceCollection AddDeals(this IServiceCollection services, DataSources dataSources, ReferenceData reference)
     {
@@ -149,14 +159,18 @@ public static class DealsApp
         app.UseReadRouting();
         app.UseDealsOpenApi();
 
+        app.UseDealsAuth();
+
         app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
         app.MapProblemTypes();
-        app.MapCompaniesApi();
-        app.MapProductsApi();
-        app.MapAcquisitionsApi();
-        app.MapStatsApi();
-        app.MapImportsApi();
-        app.MapAuditApi();
+        var v1 = app.MapGroup("").RequireKeys();
+        v1.MapCompaniesApi();
+        v1.MapProductsApi();
+        v1.MapAcquisitionsApi();
+        v1.MapStatsApi();
+        v1.MapImportsApi();
+        v1.MapAuditApi().RequireAuthorization(Auth.Admin);
+        v1.MapKeysApi();
 #if BENCHMARK
         // The HTTP limit of this process: a fixed small JSON document, no database. Benchmark builds only.
         app.MapGet("/_bench/fixed", () => TypedResults.Ok(new { id = 1, slug = "red-hat", name = "Red Hat" })).ExcludeFromDescription();

@@ -191,6 +191,7 @@ public sealed class ImportTests(ApiFixture api) : IClassFixture<ApiFixture>
             try
             {
                 using var other = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+                other.Authorize(await TestKeys.CreateAsync(empty, Deals.Api.Keys.Role.Writer));
                 var report = await other.PostAsync("/v1/imports", new StringContent(csv, Encoding.UTF8, "text/csv")).ShouldBe(HttpStatusCode.OK);
                 Assert.Equal(0, (long)report["rejected"]!);
 

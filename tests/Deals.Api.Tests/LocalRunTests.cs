@@ -66,6 +66,7 @@ public sealed class LocalRunTests : IDisposable
 
         var app = (await DealsApp.CreateAsync(args))!;
         await app.StartAsync();
+        var adminKey = (await File.ReadAllTextAsync(Path.Combine(_root, "admin.key"))).Trim();
         using (var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) })
         {
             var deals = await client.GetAsync("/v1/companies/red-hat/acquisitions").ShouldBe(HttpStatusCode.OK);
@@ -73,7 +74,10 @@ public sealed class LocalRunTests : IDisposable
             Assert.Equal("2008-09-04", (string?)qumranet["announcedOn"]);
             Assert.Equal(107000000m, (decimal)qumranet["price"]!["amount"]!);
             Assert.Equal(["KVM", "SolidICE"], qumranet["products"]!.AsArray().Select(p => (string?)p!["name"]));
-            await client.PostAsJsonAsync("/v1/companies", new { name = "Made In First Run" });
+            // Reads are anonymous on the local run; writes take the local admin key.
+            await client.PostJsonAsync("/v1/companies", """{"name": "Made In First Run"}""").ShouldBeProblem(HttpStatusCode.Unauthorized, "/problems/unauthorized");
+            client.Authorize(adminKey);
+            await client.PostJsonAsync("/v1/companies", """{"name": "Made In First Run"}""").ShouldBe(HttpStatusCode.Created);
         }
 
         await app.StopAsync();
@@ -81,6 +85,7 @@ public sealed class LocalRunTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_root, "pg", "postmaster.pid")), "the private cluster is still running after shutdown");
 
         var again = (await DealsApp.CreateAsync(args))!;
+        Assert.Equal(adminKey, (await File.ReadAllTextAsync(Path.Combine(_root, "admin.key"))).Trim());
         await again.StartAsync();
         try
         {

@@ -16,6 +16,7 @@ public sealed class ReplicationFixture : IAsyncLifetime
 {
     private readonly string _root = Directory.CreateTempSubdirectory("deals-replication-").FullName;
     private readonly List<WebApplication> _apps = [];
+    private string _key = "";
 
     public LocalPostgres Primary { get; private set; } = null!;
 
@@ -45,6 +46,7 @@ public sealed class ReplicationFixture : IAsyncLifetime
             HostRecheckSeconds = 1, // find a restarted standby quickly
 
         }.ConnectionString;
+        _key = await TestKeys.CreateAsync(primary, Deals.Api.Keys.Role.Writer);
         First = await StartApiAsync(primary, read + ";Application Name=deals-read-1");
         Second = await StartApiAsync(primary, read + ";Application Name=deals-read-2");
     }
@@ -104,7 +106,7 @@ public sealed class ReplicationFixture : IAsyncLifetime
         ]))!;
         await app.StartAsync();
         _apps.Add(app);
-        return new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        return new HttpClient { BaseAddress = new Uri(app.Urls.First()) }.Authorize(_key);
     }
 }
 

@@ -56,6 +56,8 @@ public sealed class StartupTests
             try
             {
                 using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+                await client.GetAsync("/v1/companies").ShouldBeProblem(HttpStatusCode.Unauthorized, "/problems/unauthorized");
+                client.Authorize(await TestKeys.CreateAsync(connection, Deals.Api.Keys.Role.Reader));
                 var page = await client.GetAsync("/v1/companies").ShouldBe(HttpStatusCode.OK);
                 Assert.Empty(page["items"]!.AsArray());
             }
@@ -83,6 +85,7 @@ public sealed class StartupTests
             try
             {
                 using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+                client.Authorize(await TestKeys.CreateAsync(connection, Deals.Api.Keys.Role.Writer));
                 await client.PostJsonAsync("/v1/companies", """{"name": "Fresh Start"}""").ShouldBe(HttpStatusCode.Created);
             }
             finally

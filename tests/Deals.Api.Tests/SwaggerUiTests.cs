@@ -1,4 +1,5 @@
 using Deals.Api.Tests.Infrastructure;
+using Deals.Api.Keys;
 using Microsoft.Playwright;
 
 namespace Deals.Api.Tests;
@@ -28,6 +29,12 @@ public sealed class SwaggerUiTests(ApiFixture api) : IClassFixture<ApiFixture>
         page.SetDefaultTimeout(15_000);
         await page.GotoAsync(new Uri(api.Client.BaseAddress!, "/swagger").ToString());
         await page.Locator(".opblock").First.WaitForAsync();
+
+        // Authorize with a writer key, as a person would with the key the local run prints.
+        await page.Locator("button.authorize").First.ClickAsync();
+        await page.Locator(".auth-container input").First.FillAsync(await TestKeys.CreateAsync(api.ConnectionString, Role.Writer));
+        await page.Locator(".auth-btn-wrapper button.authorize").ClickAsync();
+        await page.Locator(".auth-btn-wrapper button.btn-done").ClickAsync();
 
         try
         {

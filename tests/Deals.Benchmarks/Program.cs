@@ -46,7 +46,11 @@ var postmaster = int.Parse(File.ReadLines(Path.Combine(work, "db", "pg", "postma
 var port = FreePort();
 var api = Process.Start(new ProcessStartInfo(Path.Combine(apiDir, "Deals.Api"))
 {
-    ArgumentList = { $"--ConnectionStrings:Deals={connectionString}", $"--urls=http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning", "--Logging:Format=simple" },
+    ArgumentList =
+    {
+        $"--ConnectionStrings:Deals={connectionString}", $"--urls=http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning",
+        "--Logging:Format=simple", "--Auth:AnonymousReads=true", "--RateLimits:Enabled=false",
+    },
     RedirectStandardOutput = true,
     RedirectStandardError = true,
     UseShellExecute = false,

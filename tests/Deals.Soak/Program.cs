@@ -31,6 +31,8 @@ try
         "--Logging:LogLevel:Default=Critical"]))!;
     await app.StartAsync();
     var baseAddress = new Uri(app.Urls.First());
+    await using var keyDb = NpgsqlDataSource.Create(connection);
+    var (_, key) = await new Deals.Api.Keys.KeyStore(keyDb).CreateAsync("soak", Deals.Api.Keys.Role.Writer, null);
     Console.WriteLine($"Soak: {clients} clients for {seconds} s against {baseAddress}, PostgreSQL restarted {restarts} times.");
 
     var acknowledged = new ConcurrentDictionary<string, long>();
@@ -44,6 +46,7 @@ try
     var workers = Enumerable.Range(0, clients).Select(worker => Task.Run(async () =>
     {
         using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
         var random = new Random(worker);
         var n = 0;
         while (!stop.IsCancellationRequested)

@@ -27,7 +27,7 @@ public static class AuditApi
     public static async Task<Ok<Page<AuditEntry>>> ListAuditEntries(
         [Description("Only changes to this kind of record: `company`, `product` or `acquisition`.")] string? entity,
         [Description("Only changes to the record with this id (use with `entity`).")] long? id,
-        [Description("Only changes made with this API key id.")] string? key,
+        [Description("Only changes made with the API key of this id.")] string? keyId,
         [Description("Only changes at or after this time (ISO 8601).")] DateTimeOffset? from,
         [Description("Only changes before this time (ISO 8601).")] DateTimeOffset? to,
         [Description("Page size, 1–500.")] int? limit,
@@ -40,7 +40,7 @@ public static class AuditApi
         }
 
         var (take, after) = Paging.Parse(limit, cursor);
-        var rows = await store.ListAsync(new AuditQuery(entity, id, key, from?.ToUniversalTime(), to?.ToUniversalTime()), after == 0 ? long.MaxValue : after, take + 1, cancellationToken);
+        var rows = await store.ListAsync(new AuditQuery(entity, id, keyId, from?.ToUniversalTime(), to?.ToUniversalTime()), after == 0 ? long.MaxValue : after, take + 1, cancellationToken);
         return TypedResults.Ok(Paging.ToPage(http, rows, take, e => e.Id));
     }
 

@@ -27,6 +27,14 @@ public static class OpenApi
                               "Errors are RFC 9457 problem JSON; lists are keyset-paginated with `limit` and `cursor`.",
             });
             o.IncludeXmlComments(Assembly.GetExecutingAssembly(), includeControllerXmlComments: false);
+            o.AddSecurityDefinition("bearer", new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "An API key: `Authorization: Bearer dk_...`. Reads may be anonymous (the local run allows it); writes need a writer key, " +
+                              "keys and the audit log an admin key. The local run prints its admin key at start.",
+            });
+            o.AddSecurityRequirement(document => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] });
             o.SupportNonNullableReferenceTypes();
             o.NonNullableReferenceTypesAsRequired();
             o.UseAllOfToExtendReferenceSchemas();
@@ -90,7 +98,11 @@ public static class OpenApi
                 Add(operation, context, "404", "No resource exists at this address.");
             }
 
+            Add(operation, context, "401", "No valid API key: missing, unknown, expired or revoked.");
+            Add(operation, context, "403", "The key's role does not allow this.");
+            Add(operation, context, "429", "Too many requests: wait for Retry-After seconds.");
             Add(operation, context, "500", "An unexpected error; the body carries a traceId to report.");
+            Add(operation, context, "503", "The database is unavailable: retry after Retry-After seconds.");
         }
 
         private static void Add(OpenApiOperation operation, OperationFilterContext context, string status, string description)
@@ -122,6 +134,7 @@ public static class OpenApi
             ["PatchProduct"] = """{"category": "hypervisor"}""",
             ["CreateAcquisition"] = """{"buyerId": 1, "targetId": 5, "announcedOn": "2015-10-16", "status": "completed", "price": null, "type": "acquisition", "disposition": "subsidiary", "productIds": [12], "sourceUrl": "https://www.redhat.com/en/about/press-releases/red-hat-acquire-it-automation-and-devops-leader-ansible"}""",
             ["ReplaceAcquisition"] = """{"buyerId": 1, "targetId": 2, "announcedOn": "2008-09-04", "status": "completed", "price": {"amount": 107000000, "currency": "USD"}, "type": "acquisition", "terms": "cash", "disposition": "subsidiary", "productIds": [1, 2], "sourceUrl": "https://www.redhat.com/en/about/press-releases/qumranet", "notes": "Brought the KVM hypervisor and SolidICE."}""",
+            ["CreateKey"] = """{"name": "ci", "role": "writer", "expiresAt": "2030-01-01T00:00:00Z"}""",
             ["MergeCompany"] = """{"duplicate": "ansible"}""",
             ["PatchAcquisition"] = """{"notes": "Brought the KVM hypervisor and SolidICE; KVM became the basis of Red Hat Enterprise Virtualization."}""",
         };

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Dapper;
+using Deals.Api.Keys;
 using Microsoft.AspNetCore.Builder;
 using Npgsql;
 
@@ -15,7 +16,23 @@ public class ApiFixture : IAsyncLifetime
     private WebApplication? _app;
     private NpgsqlDataSource? _db;
 
+    /// <summary>A client sending an admin key, so that tests may read and write anything.</summary>
     public HttpClient Client { get; private set; } = null!;
+
+    public string AdminKey { get; private set; } = "";
+
+    /// <summary>A client sending <paramref name="key"/> (none: anonymous).</summary>
+    public HttpClient ClientWith(string? key)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(_app!.Urls.First()) };
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return client;
+    }
 
     public string ConnectionString { get; private set; } = "";
 
@@ -35,8 +52,8 @@ public class ApiFixture : IAsyncLifetime
             .. Settings,
         ]) ?? throw new InvalidOperationException("The API did not start.");
         await _app.StartAsync();
-        Client = new HttpClient { BaseAddress = new Uri(_app.Urls.First()) };
-        Client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        AdminKey = await TestKeys.CreateAsync(ConnectionString, Role.Admin);
+        Client = ClientWith(AdminKey);
     }
 
     public async Task DisposeAsync()

@@ -1,0 +1,123 @@
+using System.Net;
+using Deals.Api.Keys;
+using Deals.Api.Tests.Infrastructure;
+
+namespace Deals.Api.Tests;
+
+public sealed class KeysTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    [Fact]
+    public async Task Without_a_key_nothing_is_readable_on_a_configured_server()
+    {
+        using var anonymous = api.ClientWith(null);
+        var response = await anonymous.GetAsync("/v1/companies/red-hat");
+
+        await response.ShouldBeProblem(HttpStatusCode.Unauthorized, "/problems/unauthorized");
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Fact]
+    public async Task Roles_nest_reader_reads_writer_writes_admin_administers()
+    {
+        using var reader = api.ClientWith(await TestKeys.CreateAsync(api.ConnectionString, Role.Reader));
+        using var writer = api.ClientWith(await TestKeys.CreateAsync(api.ConnectionString, Role.Writer));
+
+        await reader.GetAsync("/v1/companies/red-hat").ShouldBe(HttpStatusCode.OK);
+        var forbidden = await reader.PostJsonAsync("/v1/companies", """{"name": "Reader Write"}""").ShouldBeProblem(HttpStatusCode.Forbidden, "/problems/forbidden");
+        Assert.Contains("writer", (string?)forbidden["detail"]);
+        await writer.PostJsonAsync("/v1/companies", """{"name": "Writer Write"}""").ShouldBe(HttpStatusCode.Created);
+        await writer.GetAsync("/v1/keys").ShouldBeProblem(HttpStatusCode.Forbidden, "/problems/forbidden");
+        await writer.GetAsync("/v1/audit").ShouldBeProblem(HttpStatusCode.Forbidden, "/problems/forbidden");
+        await api.Client.GetAsync("/v1/audit").ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task An_admin_creates_a_key_shown_once_and_a_revoked_key_stops_working_at_once()
+    {
+        var created = await api.Client.PostJsonAsync("/v1/keys", """{"name": "ci", "role": "writer"}""").ShouldBe(HttpStatusCode.Created);
+        var key = (string)created["key"]!;
+        var id = (long)created["id"]!;
+        Assert.StartsWith($"dk_{id}_", key);
+
+        using var client = api.ClientWith(key);
+        await client.PostJsonAsync("/v1/companies", """{"name": "Made With New Key"}""").ShouldBe(HttpStatusCode.Created);
+        var listed = await api.Client.GetStringAsync("/v1/keys");
+        Assert.DoesNotContain(key.Split('_')[2], listed, StringComparison.Ordinal);
+        var stored = await api.QueryAsync<byte[]>("SELECT secret_hash FROM api_keys WHERE id = @id", new { id });
+        Assert.Equal(32, stored.Single().Length);
+
+        await api.Client.DeleteAsync($"/v1/keys/{id}").ShouldBe(HttpStatusCode.NoContent);
+        await client.GetAsync("/v1/companies/red-hat").ShouldBeProblem(HttpStatusCode.Unauthorized, "/problems/unauthorized");
+        await api.Client.DeleteAsync($"/v1/keys/{id}").ShouldBeProblem(HttpStatusCode.NotFound, "/problems/not-found");
+    }
+
+    [Theory]
+    [InlineData("Bearer dk_1_wrongwrongwrongwrongwrong")]
+    [InlineData("Bearer not-a-key")]
+    [InlineData("Basic dXNlcjpwYXNz")]
+    [InlineData("Bearer dk_999999_abcdefghijklmnopqrstuvwxyz")]
+    public async Task Wrong_keys_are_401_problems(string header)
+    {
+        using var client = api.ClientWith(null);
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", header);
+
+        await client.GetAsync("/v1/companies").ShouldBeProblem(HttpStatusCode.Unauthorized, "/problems/unauthorized");
+    }
+
+    [Fact]
+    public async Task Expired_keys_are_refused()
+    {
+        using var client = api.ClientWith(await TestKeys.CreateAsync(api.ConnectionString, Role.Admin, DateTimeOffset.UtcNow.AddMinutes(-1)));
+
+        await client.GetAsync("/v1/companies").ShouldBeProblem(HttpStatusCode.Unauthorized, "/problems/unauthorized");
+    }
+
+    [Theory]
+    [InlineData("key")]
+    [InlineData("api_key")]
+    [InlineData("access_token")]
+    public async Task A_key_in_the_query_string_is_refused(string parameter)
+    {
+        await api.Client.GetAsync($"/v1/companies?{parameter}={api.AdminKey}").ShouldBeValidationProblem(parameter);
+    }
+
+    [Fact]
+    public async Task Invalid_key_requests_are_validation_problems()
+    {
+        await api.Client.PostJsonAsync("/v1/keys", """{"name": "x", "role": "superuser"}""").ShouldBeValidationProblem("role");
+        await api.Client.PostJsonAsync("/v1/keys", """{"name": "", "role": "reader"}""").ShouldBeValidationProblem("name");
+    }
+
+    [Fact]
+    public async Task The_audit_log_records_which_key_made_each_change()
+    {
+        var created = await api.Client.PostJsonAsync("/v1/keys", """{"name": "audited", "role": "writer"}""").ShouldBe(HttpStatusCode.Created);
+        using var writer = api.ClientWith((string)created["key"]!);
+        var company = await writer.PostJsonAsync("/v1/companies", """{"name": "Audited By Key"}""").ShouldBe(HttpStatusCode.Created);
+
+        var log = await api.Client.GetAsync($"/v1/audit?entity=company&id={(long)company["id"]!}&keyId={(long)created["id"]!}").ShouldBe(HttpStatusCode.OK);
+
+        Assert.NotEmpty(log["items"]!.AsArray());
+        Assert.All(log["items"]!.AsArray(), e => Assert.Equal(((long)created["id"]!).ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)e!["keyId"]));
+    }
+}
+
+public sealed class AnonymousReadsFixture : ApiFixture
+{
+    protected override IEnumerable<string> Settings => ["--Auth:AnonymousReads=true"];
+}
+
+public sealed class AnonymousReadsTests(AnonymousReadsFixture api) : IClassFixture<AnonymousReadsFixture>
+{
+    [Fact]
+    public async Task With_anonymous_reads_a_read_needs_no_key_but_a_write_does_and_a_bad_key_is_still_refused()
+    {
+        using var anonymous = api.ClientWith(null);
+        await anonymous.GetAsync("/v1/companies/red-hat").ShouldBe(HttpStatusCode.OK);
+        await anonymous.PostJsonAsync("/v1/companies", """{"name": "Anonymous Write"}""").ShouldBeProblem(HttpStatusCode.Unauthorized, "/problems/unauthorized");
+        await anonymous.GetAsync("/v1/audit").ShouldBeProblem(HttpStatusCode.Unauthorized, "/problems/unauthorized");
+
+        using var wrong = api.ClientWith("dk_1_definitelynotthesecretvalue");
+        await wrong.GetAsync("/v1/companies/red-hat").ShouldBeProblem(HttpStatusCode.Unauthorized, "/problems/unauthorized");
+    }
+}
