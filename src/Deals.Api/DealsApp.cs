@@ -81,6 +81,7 @@ public static class DealsApp
         builder.Services.AddDeals(dataSources, reference);
         var keys = new KeyStore(dataSources.Primary);
         builder.Services.AddSingleton(keys);
+        builder.Services.AddDealsRateLimits(builder.Configuration);
         builder.Services.AddDealsAuth(builder.Configuration.GetValue<bool?>("Auth:AnonymousReads") ?? cluster is not null);
         var app = builder.Build();
         app.MapDeals();
@@ -160,6 +161,7 @@ public static class DealsApp
         app.UseDealsOpenApi();
 
         app.UseDealsAuth();
+        app.UseDealsRateLimits();
 
         app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
         app.MapProblemTypes();

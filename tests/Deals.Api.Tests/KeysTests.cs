@@ -121,3 +121,38 @@ public sealed class AnonymousReadsTests(AnonymousReadsFixture api) : IClassFixtu
         await wrong.GetAsync("/v1/companies/red-hat").ShouldBeProblem(HttpStatusCode.Unauthorized, "/problems/unauthorized");
     }
 }
+
+public sealed class RateLimitFixture : ApiFixture
+{
+    protected override IEnumerable<string> Settings => ["--RateLimits:PerSecond=5", "--RateLimits:Burst=5", "--RateLimits:AnonymousPerSecond=2", "--Auth:AnonymousReads=true"];
+}
+
+public sealed class RateLimitTests(RateLimitFixture api) : IClassFixture<RateLimitFixture>
+{
+    [Fact]
+    public async Task A_key_over_its_rate_gets_429_problems_with_retry_after_and_other_keys_are_unaffected()
+    {
+        using var client = api.ClientWith(await TestKeys.CreateAsync(api.ConnectionString, Role.Reader));
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i < 20 && limited is null; i++)
+        {
+            var response = await client.GetAsync("/v1/companies/red-hat");
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                limited = response;
+            }
+        }
+
+        Assert.NotNull(limited);
+        await limited.ShouldBeProblem(HttpStatusCode.TooManyRequests, "/problems/rate-limited");
+        Assert.True(int.Parse(limited.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture) >= 1);
+        Assert.Equal("5", limited.Headers.GetValues("RateLimit-Limit").Single());
+        Assert.Equal("0", limited.Headers.GetValues("RateLimit-Remaining").Single());
+        Assert.True(statuses.Count(s => s == HttpStatusCode.OK) >= 4);
+
+        using var other = api.ClientWith(await TestKeys.CreateAsync(api.ConnectionString, Role.Reader));
+        await other.GetAsync("/v1/companies/red-hat").ShouldBe(HttpStatusCode.OK);
+    }
+}

@@ -73,9 +73,16 @@ public static class AcquisitionsApi
         return AcquisitionQuery.From(filters, await Resolve("buyer", filters.Buyer), await Resolve("target", filters.Target), reference);
     }
 
-    public static async Task<Results<Ok<AcquisitionResponse>, ProblemHttpResult>> GetAcquisition(
-        [Description("Acquisition id.")] long id, AcquisitionStore store, CancellationToken cancellationToken) =>
-        await store.GetAsync(id, cancellationToken) is { } deal ? TypedResults.Ok(deal) : NotFound(id);
+    public static async Task<Results<Ok<AcquisitionResponse>, StatusCodeHttpResult, ProblemHttpResult>> GetAcquisition(
+        [Description("Acquisition id.")] long id, AcquisitionStore store, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(id, cancellationToken) is not { } deal)
+        {
+            return NotFound(id);
+        }
+
+        return ETags.Tag(http, deal.UpdatedAt) ? ETags.NotModified() : TypedResults.Ok(deal);
+    }
 
     public static async Task<Results<Created<AcquisitionResponse>, ValidationProblem, ProblemHttpResult>> CreateAcquisition(
         AcquisitionRequest request, AcquisitionStore store, CancellationToken cancellationToken)
@@ -85,8 +92,8 @@ public static class AcquisitionsApi
     }
 
     public static async Task<Results<Ok<AcquisitionResponse>, ValidationProblem, ProblemHttpResult>> ReplaceAcquisition(
-        [Description("Acquisition id.")] long id, AcquisitionRequest request, AcquisitionStore store, CancellationToken cancellationToken) =>
-        await Save(id, request, store, cancellationToken);
+        [Description("Acquisition id.")] long id, AcquisitionRequest request, AcquisitionStore store, HttpContext http, CancellationToken cancellationToken) =>
+        await Save(id, request, store, http, cancellationToken);
 
     public static async Task<Results<Ok<AcquisitionResponse>, ValidationProblem, ProblemHttpResult>> PatchAcquisition(
         [Description("Acquisition id.")] long id, HttpRequest request, AcquisitionStore store, CancellationToken cancellationToken)
@@ -101,24 +108,33 @@ public static class AcquisitionsApi
         {
             ValidationProblem validation => validation,
             ProblemHttpResult other => other,
-            _ => await Save(id, merged!, store, cancellationToken),
+            _ => await Save(id, merged!, store, request.HttpContext, cancellationToken),
         };
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAcquisition(
-        [Description("Acquisition id.")] long id, AcquisitionStore store, CancellationToken cancellationToken) =>
-        await store.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+        [Description("Acquisition id.")] long id, AcquisitionStore store, HttpRequest request, CancellationToken cancellationToken) =>
+        await store.DeleteAsync(id, ETags.Expected(request), cancellationToken) ? TypedResults.NoContent()
+        : await store.GetAsync(id, cancellationToken) is null ? NotFound(id)
+        : ETags.PreconditionFailed();
 
     private static async Task<Results<Ok<AcquisitionResponse>, ValidationProblem, ProblemHttpResult>> Save(
-        long id, AcquisitionRequest request, AcquisitionStore store, CancellationToken cancellationToken)
+        long id, AcquisitionRequest request, AcquisitionStore store, HttpContext http, CancellationToken cancellationToken)
     {
-        var (replaced, foreign) = await store.ReplaceAsync(id, ToWrite(request), cancellationToken);
+        var expected = ETags.Expected(http.Request);
+        var (replaced, foreign) = await store.ReplaceAsync(id, ToWrite(request), expected, cancellationToken);
         if (foreign.Length > 0)
         {
             return ForeignProducts(foreign);
         }
 
-        return replaced is not null ? TypedResults.Ok(replaced) : NotFound(id);
+        if (replaced is null)
+        {
+            return await store.GetAsync(id, cancellationToken) is null ? NotFound(id) : ETags.PreconditionFailed();
+        }
+
+        ETags.Tag(http, replaced.UpdatedAt);
+        return TypedResults.Ok(replaced);
     }
 
     private static ValidationProblem ForeignProducts(long[] ids) => Problems.Validation("productIds",

@@ -156,11 +156,16 @@ public static class CompaniesApi
         return TypedResults.Ok(new Page<CompanyResponse>([.. page.Items.Select(f => f.Company)], page.NextCursor));
     }
 
-    public static async Task<Results<Ok<CompanyResponse>, ProblemHttpResult>> GetCompany(
-        [Description("Company id or slug.")] string idOrSlug, CompanyStore store, CancellationToken cancellationToken) =>
-        await store.GetAsync(CompanyKey.Parse(idOrSlug), cancellationToken) is { } company
-            ? TypedResults.Ok(company)
-            : NotFound(idOrSlug);
+    public static async Task<Results<Ok<CompanyResponse>, StatusCodeHttpResult, ProblemHttpResult>> GetCompany(
+        [Description("Company id or slug.")] string idOrSlug, CompanyStore store, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(CompanyKey.Parse(idOrSlug), cancellationToken) is not { } company)
+        {
+            return NotFound(idOrSlug);
+        }
+
+        return ETags.Tag(http, company.UpdatedAt) ? ETags.NotModified() : TypedResults.Ok(company);
+    }
 
     public static async Task<Results<Created<CompanyResponse>, ValidationProblem, ProblemHttpResult>> CreateCompany(
         CompanyRequest request, CompanyStore store, ReferenceData reference, CancellationToken cancellationToken)
@@ -171,16 +176,14 @@ public static class CompaniesApi
 
     public static async Task<Results<Ok<CompanyResponse>, ValidationProblem, ProblemHttpResult>> ReplaceCompany(
         [Description("Company id or slug.")] string idOrSlug, CompanyRequest request, CompanyStore store, ReferenceData reference,
-        CancellationToken cancellationToken)
+        HttpContext http, CancellationToken cancellationToken)
     {
         if (await store.GetAsync(CompanyKey.Parse(idOrSlug), cancellationToken) is not { } current)
         {
             return NotFound(idOrSlug);
         }
 
-        return await store.ReplaceAsync(current.Id, ToWrite(request, current.Slug, reference), cancellationToken) is { } replaced
-            ? TypedResults.Ok(replaced)
-            : NotFound(idOrSlug);
+        return Saved(await store.ReplaceAsync(current.Id, ToWrite(request, current.Slug, reference), ETags.Expected(http.Request), cancellationToken), http);
     }
 
     public static async Task<Results<Ok<CompanyResponse>, ValidationProblem, ProblemHttpResult>> PatchCompany(
@@ -198,18 +201,32 @@ public static class CompaniesApi
             return problem is ValidationProblem v ? v : (ProblemHttpResult)problem;
         }
 
-        return await store.ReplaceAsync(current.Id, ToWrite(merged!, current.Slug, reference), cancellationToken) is { } replaced
-            ? TypedResults.Ok(replaced)
-            : NotFound(idOrSlug);
+        return Saved(await store.ReplaceAsync(current.Id, ToWrite(merged!, current.Slug, reference), ETags.Expected(request), cancellationToken), request.HttpContext);
+    }
+
+    /// <summary>The replaced company with its new ETag, or 412 when If-Match named an older version (the company exists: it was just read).</summary>
+    private static Results<Ok<CompanyResponse>, ValidationProblem, ProblemHttpResult> Saved(CompanyResponse? replaced, HttpContext http)
+    {
+        if (replaced is null)
+        {
+            return ETags.PreconditionFailed();
+        }
+
+        ETags.Tag(http, replaced.UpdatedAt);
+        return TypedResults.Ok(replaced);
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteCompany(
-        [Description("Company id or slug.")] string idOrSlug, CompanyStore store, CancellationToken cancellationToken)
+        [Description("Company id or slug.")] string idOrSlug, CompanyStore store, HttpRequest request, CancellationToken cancellationToken)
     {
-        var id = await store.FindIdAsync(CompanyKey.Parse(idOrSlug), cancellationToken);
-        return id is not null && await store.DeleteAsync(id.Value, cancellationToken)
-            ? TypedResults.NoContent()
-            : NotFound(idOrSlug);
+        if (await store.FindIdAsync(CompanyKey.Parse(idOrSlug), cancellationToken) is not { } id)
+        {
+            return NotFound(idOrSlug);
+        }
+
+        return await store.DeleteAsync(id, ETags.Expected(request), cancellationToken) ? TypedResults.NoContent()
+            : await store.FindIdAsync(new CompanyKey(id, null), cancellationToken) is null ? NotFound(idOrSlug)
+            : ETags.PreconditionFailed();
     }
 
     public static async Task<Results<Ok<Page<AcquisitionResponse>>, ProblemHttpResult>> ListCompanyAcquisitions(

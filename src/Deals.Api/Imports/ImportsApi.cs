@@ -14,7 +14,7 @@ public static class ImportsApi
 
     public static RouteGroupBuilder MapImportsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/imports").WithTags("Imports");
+        var group = app.MapGroup("/v1/imports").WithTags("Imports").RequireRateLimiting(RateLimits.Imports);
         group.MapPost("/", Import).WithName("ImportDeals")
             .WithSummary("Import deal records in bulk")
             .WithDescription("""

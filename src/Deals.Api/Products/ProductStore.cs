@@ -79,11 +79,11 @@ public sealed class ProductStore(Db db)
     private const string UpdateSql = $"""
         UPDATE products AS p
         SET slug = @Slug, name = @Name, maker_id = @MakerId, category = @Category, description = @Description, updated_at = now()
-        WHERE p.id = @Id
+        WHERE p.id = @Id AND (@Expected::timestamptz IS NULL OR p.updated_at = @Expected)
         RETURNING {Columns}
         """;
 
-    private const string DeleteSql = "DELETE FROM products WHERE id = @Id";
+    private const string DeleteSql = "DELETE FROM products WHERE id = @Id AND (@Expected::timestamptz IS NULL OR updated_at = @Expected)";
 
     public async Task<ProductResponse?> GetAsync(long id, CancellationToken cancellationToken)
     {
@@ -130,15 +130,17 @@ public sealed class ProductStore(Db db)
         (await db.QuerySingleOrDefaultAsync<ProductRow>(new CommandDefinition(InsertSql, product, cancellationToken: cancellationToken)))!.ToResponse();
 
     /// <summary>Replaces every field; null when the product does not exist.</summary>
-    public async Task<ProductResponse?> ReplaceAsync(long id, ProductWrite product, CancellationToken cancellationToken)
+    public async Task<ProductResponse?> ReplaceAsync(long id, ProductWrite product, DateTime? expected, CancellationToken cancellationToken)
     {
         var args = new DynamicParameters(product);
         args.Add("Id", id);
+        args.Add("Expected", expected);
         return (await db.QuerySingleOrDefaultAsync<ProductRow>(new CommandDefinition(UpdateSql, args, cancellationToken: cancellationToken)))?.ToResponse();
     }
 
-    public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken) =>
-        await db.ExecuteAsync(new CommandDefinition(DeleteSql, new { Id = id }, cancellationToken: cancellationToken)) > 0;
+    /// <summary>Deletes the row if it is still at the <paramref name="expected"/> version (any, when null).</summary>
+    public async Task<bool> DeleteAsync(long id, DateTime? expected, CancellationToken cancellationToken) =>
+        await db.ExecuteAsync(new CommandDefinition(DeleteSql, new { Id = id, Expected = expected }, cancellationToken: cancellationToken)) > 0;
 
     private sealed class OwnerRow
     {

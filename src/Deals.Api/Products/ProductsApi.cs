@@ -73,9 +73,16 @@ public static class ProductsApi
         return TypedResults.Ok(new Page<ProductResponse>([.. page.Items.Select(f => f.Product)], page.NextCursor));
     }
 
-    public static async Task<Results<Ok<ProductResponse>, ProblemHttpResult>> GetProduct(
-        [Description("Product id.")] long id, ProductStore store, CancellationToken cancellationToken) =>
-        await store.GetAsync(id, cancellationToken) is { } product ? TypedResults.Ok(product) : NotFound(id);
+    public static async Task<Results<Ok<ProductResponse>, StatusCodeHttpResult, ProblemHttpResult>> GetProduct(
+        [Description("Product id.")] long id, ProductStore store, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(id, cancellationToken) is not { } product)
+        {
+            return NotFound(id);
+        }
+
+        return ETags.Tag(http, product.UpdatedAt) ? ETags.NotModified() : TypedResults.Ok(product);
+    }
 
     public static async Task<Results<Created<ProductResponse>, ValidationProblem, ProblemHttpResult>> CreateProduct(
         ProductRequest request, ProductStore store, CancellationToken cancellationToken)
@@ -85,12 +92,11 @@ public static class ProductsApi
     }
 
     public static async Task<Results<Ok<ProductResponse>, ValidationProblem, ProblemHttpResult>> ReplaceProduct(
-        [Description("Product id.")] long id, ProductRequest request, ProductStore store, CancellationToken cancellationToken)
+        [Description("Product id.")] long id, ProductRequest request, ProductStore store, HttpContext http, CancellationToken cancellationToken)
     {
-        return await store.GetAsync(id, cancellationToken) is { } current
-            && await store.ReplaceAsync(id, ToWrite(request, current.Slug), cancellationToken) is { } replaced
-            ? TypedResults.Ok(replaced)
-            : NotFound(id);
+        return await store.GetAsync(id, cancellationToken) is not { } current
+            ? NotFound(id)
+            : Saved(await store.ReplaceAsync(id, ToWrite(request, current.Slug), ETags.Expected(http.Request), cancellationToken), http);
     }
 
     public static async Task<Results<Ok<ProductResponse>, ValidationProblem, ProblemHttpResult>> PatchProduct(
@@ -107,14 +113,26 @@ public static class ProductsApi
             return problem is ValidationProblem v ? v : (ProblemHttpResult)problem;
         }
 
-        return await store.ReplaceAsync(id, ToWrite(merged!, current.Slug), cancellationToken) is { } replaced
-            ? TypedResults.Ok(replaced)
-            : NotFound(id);
+        return Saved(await store.ReplaceAsync(id, ToWrite(merged!, current.Slug), ETags.Expected(request), cancellationToken), request.HttpContext);
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteProduct(
-        [Description("Product id.")] long id, ProductStore store, CancellationToken cancellationToken) =>
-        await store.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+        [Description("Product id.")] long id, ProductStore store, HttpRequest request, CancellationToken cancellationToken) =>
+        await store.DeleteAsync(id, ETags.Expected(request), cancellationToken) ? TypedResults.NoContent()
+        : await store.GetAsync(id, cancellationToken) is null ? NotFound(id)
+        : ETags.PreconditionFailed();
+
+    /// <summary>The replaced product with its new ETag, or 412 when If-Match named an older version.</summary>
+    private static Results<Ok<ProductResponse>, ValidationProblem, ProblemHttpResult> Saved(ProductResponse? replaced, HttpContext http)
+    {
+        if (replaced is null)
+        {
+            return ETags.PreconditionFailed();
+        }
+
+        ETags.Tag(http, replaced.UpdatedAt);
+        return TypedResults.Ok(replaced);
+    }
 
     private static ProblemHttpResult NotFound(long id) => Problems.NotFound($"No product has the id {id}.");
 

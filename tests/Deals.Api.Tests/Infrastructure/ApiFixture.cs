@@ -49,6 +49,9 @@ public class ApiFixture : IAsyncLifetime
             "--urls=http://127.0.0.1:0",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Deals.Api.Common.ProblemExceptionHandler=Critical",
+            "--RateLimits:PerSecond=100000",
+            "--RateLimits:Burst=100000",
+            "--RateLimits:AnonymousPerSecond=100000",
             .. Settings,
         ]) ?? throw new InvalidOperationException("The API did not start.");
         await _app.StartAsync();
