@@ -63,6 +63,11 @@ public static class DealsApp
             {
                 await reference.LoadAsync(dataSources.Primary, CancellationToken.None);
             }
+            catch (NpgsqlException e) when (e is not PostgresException && cluster is null)
+            {
+                // The configured server is down: start anyway, answer 503 until it is back, then load the lists.
+                log.LogWarning("The database does not answer yet ({Message}); serving 503 until it does.", e.Message);
+            }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
             {
                 Console.Error.WriteLine(
@@ -160,11 +165,14 @@ public static class DealsApp
         app.UseReadRouting();
         app.UseDealsOpenApi();
 
+        app.UseReferenceData();
         app.UseDealsAuth();
         app.UseDealsRateLimits();
+        app.UseIdempotency();
 
         app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
         app.MapProblemTypes();
+        app.MapHealth();
         var v1 = app.MapGroup("").RequireKeys();
         v1.MapCompaniesApi();
         v1.MapProductsApi();

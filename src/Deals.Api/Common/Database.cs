@@ -61,6 +61,12 @@ public static class Database
 
         builder.NoResetOnClose = true;
 
+        // A server that is down answers within seconds (503), not after the default 15 s.
+        if (!new NpgsqlConnectionStringBuilder(connectionString).ContainsKey("Timeout"))
+        {
+            builder.Timeout = 3;
+        }
+
         var target = builder.TargetSessionAttributes;
         builder.TargetSessionAttributes = null;
         var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString);

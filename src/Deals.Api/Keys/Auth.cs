@@ -26,7 +26,10 @@ public static class Auth
 
     public static IServiceCollection AddDealsAuth(this IServiceCollection services, bool anonymousReads)
     {
-        services.AddAuthentication(Scheme).AddScheme<AuthenticationSchemeOptions, KeyHandler>(Scheme, null);
+        // No default scheme, not even the one inferred from a single scheme: keys are looked up only for
+        // the API (UseDealsAuth), inside the error handling, never by the framework for every request.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, KeyHandler>(Scheme, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(Read, p => p.RequireAssertion(c => anonymousReads || c.User.IsInRole(nameof(Role.Reader))))
             .AddPolicy(Write, p => p.RequireRole(nameof(Role.Writer)))
@@ -60,15 +63,23 @@ public static class Auth
 
             await next(context);
         });
-        app.UseAuthentication();
         app.Use(async (context, next) =>
         {
-            // The authentication middleware keeps only successes; a key that failed must not pass as anonymous.
-            var result = await context.AuthenticateAsync(Scheme);
-            if (result.Failure is not null)
+            // Only the API takes keys: health, Swagger UI and the problem pages answer without looking one up.
+            if (context.Request.Path.StartsWithSegments("/v1"))
             {
-                await WriteAsync(context, 401, result.Failure.Message);
-                return;
+                var result = await context.AuthenticateAsync(Scheme);
+                if (result.Failure is not null)
+                {
+                    // A key that fails must not pass as anonymous.
+                    await WriteAsync(context, 401, result.Failure.Message);
+                    return;
+                }
+
+                if (result.Succeeded)
+                {
+                    context.User = result.Principal;
+                }
             }
 
             await next(context);
