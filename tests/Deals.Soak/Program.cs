@@ -28,7 +28,7 @@ Database.Migrate(connection, NullLogger.Instance);
 try
 {
     var app = (await DealsApp.CreateAsync([$"--ConnectionStrings:Deals={connection}", "--urls=http://127.0.0.1:0",
-        "--Logging:LogLevel:Default=Critical"]))!;
+        "--Logging:LogLevel:Default=Critical", "--RateLimits:Enabled=false"]))!;
     await app.StartAsync();
     var baseAddress = new Uri(app.Urls.First());
     await using var keyDb = NpgsqlDataSource.Create(connection);
