@@ -37,7 +37,7 @@ var cluster = await LocalPostgres.StartAsync(bin, Path.Combine(work, "db"), "dea
 var connectionString = cluster.ConnectionString("deals");
 Database.Migrate(connectionString, NullLogger.Instance);
 var load = Stopwatch.StartNew();
-await Data.GenerateAsync(connectionString, deals);
+await Deals.Api.Tools.Generator.GenerateAsync(connectionString, Deals.Api.Tools.Generator.Size.For(deals));
 Console.WriteLine($"Loaded {deals:N0} deals in {load.Elapsed.TotalSeconds:0} s.");
 var password = new NpgsqlConnectionStringBuilder(connectionString).Password!;
 var postmaster = int.Parse(File.ReadLines(Path.Combine(work, "db", "pg", "postmaster.pid")).First(), culture);
@@ -92,6 +92,52 @@ try
         Console.WriteLine(string.Create(culture, $"| {scenario.Name} | {measured.RequestsPerSecond:N0} | {measured.P50Ms:0.00} | {measured.P99Ms:0.00} | {measured.Errors} | " +
             $"{database.Result.RequestsPerSecond:N0} ({database.Clients}) | {ratioDb:0.00} | {ratioComposed:0.00} | {measured.CpuMsPerRequest:0.000} | {limitCpu:0.000} | {rss.PeakMb:0} |"));
         lines.Add(string.Create(culture, $"scenario: {scenario.Name} deals={measured.RequestsPerSecond:0} ratio_db={ratioDb:0.00} ratio_composed={ratioComposed:0.00}"));
+    }
+
+    // Bulk paths: export MB/s against COPY TO, and import rows/s against psql \copy, into an empty database.
+    var export = await Bulk.ExportAsync(baseUrl, connectionString, "announcedFrom=2015&announcedTo=2019-05", rss, runs);
+    var exportRows = await new NpgsqlConnection(connectionString).ExecuteScalarAsync<long>(
+        "SELECT count(*) FROM acquisitions WHERE announced_until >= date '2015-01-01' AND announced_on <= date '2019-05-31'");
+    Console.WriteLine(string.Create(culture, $"| export-csv ({exportRows:N0} deals) | {export.Deals:0.0} MB/s | | | | {export.Limit:0.0} MB/s (COPY TO) | {export.Deals / export.Limit:0.00} | | | | {export.PeakRssMb:0} |"));
+    lines.Add(string.Create(culture, $"scenario: export-csv deals={export.Deals:0.0}MB/s ratio_db={export.Deals / export.Limit:0.00} ratio_composed=n/a"));
+
+    var csv = Path.Combine(work, "export.csv");
+    using (var downloader = new HttpClient { Timeout = TimeSpan.FromMinutes(30) })
+    using (var request = new HttpRequestMessage(HttpMethod.Get, $"{baseUrl}/v1/acquisitions"))
+    {
+        request.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("text/csv"));
+        using var response = await downloader.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await using var file = File.Create(csv);
+        await (await response.Content.ReadAsStreamAsync()).CopyToAsync(file);
+    }
+
+    var importRows = await new NpgsqlConnection(connectionString).ExecuteScalarAsync<long>("SELECT count(*) FROM acquisitions");
+    await cluster.EnsureDatabaseAsync("deals_import", null, CancellationToken.None);
+    var importConnection = cluster.ConnectionString("deals_import");
+    Database.Migrate(importConnection, NullLogger.Instance);
+    var importPort = FreePort();
+    var importer = Process.Start(new ProcessStartInfo(Path.Combine(apiDir, "Deals.Api"))
+    {
+        ArgumentList = { $"--ConnectionStrings:Deals={importConnection}", $"--urls=http://127.0.0.1:{importPort}", "--Logging:LogLevel:Default=Warning", "--RateLimits:Enabled=false" },
+        RedirectStandardOutput = true,
+        UseShellExecute = false,
+    })!;
+    importer.OutputDataReceived += (_, _) => { };
+    importer.BeginOutputReadLine();
+    try
+    {
+        await WaitForAsync($"http://127.0.0.1:{importPort}/health/live");
+        await using var keyDb = NpgsqlDataSource.Create(importConnection);
+        var (_, key) = await new Deals.Api.Keys.KeyStore(keyDb).CreateAsync("benchmark", Deals.Api.Keys.Role.Writer, null);
+        using var importRss = new RssSampler(importer.Id);
+        var import = await Bulk.ImportAsync($"http://127.0.0.1:{importPort}", key, csv, importRows, bin, cluster.Port, password, "deals_import", importRss);
+        Console.WriteLine(string.Create(culture, $"| import ({importRows:N0} deals, {new FileInfo(csv).Length / 1e6:0} MB CSV) | {import.Deals:N0} rows/s | | | | {import.Limit:N0} rows/s (psql \\copy) | {import.Deals / import.Limit:0.00} | | | | {import.PeakRssMb:0} |"));
+        lines.Add(string.Create(culture, $"scenario: import deals={import.Deals:0} ratio_db={import.Deals / import.Limit:0.00} ratio_composed=n/a"));
+    }
+    finally
+    {
+        importer.Kill();
+        await importer.WaitForExitAsync();
     }
 
     Console.WriteLine();

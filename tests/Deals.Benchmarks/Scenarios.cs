@@ -3,7 +3,9 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Dapper;
 using Deals.Api.Acquisitions;
+using Deals.Api.Common;
 using Deals.Api.Companies;
+using Deals.Api.Stats;
 using Npgsql;
 
 namespace Deals.Benchmarks;
@@ -21,17 +23,51 @@ public static class Scenarios
     public static async Task<List<Scenario>> CreateAsync(string connectionString, bool quick)
     {
         await using var db = new NpgsqlConnection(connectionString);
+        var reference = new ReferenceData();
+        await using (var source = NpgsqlDataSource.Create(connectionString))
+        {
+            await reference.LoadAsync(source, CancellationToken.None);
+        }
+
         var maxDeal = await db.ExecuteScalarAsync<long>("SELECT max(id) FROM acquisitions");
         var slugs = (await db.QueryAsync<string>($"SELECT slug FROM companies ORDER BY random() LIMIT {Sample}")).ToList();
+        var buyers = (await db.QueryAsync<long>($"SELECT buyer_id FROM acquisitions GROUP BY 1 ORDER BY count(*) DESC LIMIT {Sample}")).ToList();
+        var targets = (await db.QueryAsync<long>($"SELECT target_id FROM acquisitions WHERE status = 'completed' ORDER BY random() LIMIT {Sample}")).ToList();
+        var names = (await db.QueryAsync<string>($"SELECT lower(name) FROM companies ORDER BY random() LIMIT {Sample}")).Select(Typo).ToList();
         int[] single = quick ? [32] : [16, 32];
         int[] sweep = quick ? [8, 32] : [4, 8, 16, 32];
+
+        // List by buyer, newest first: the SQL the endpoint builds for ?buyer=ID&sort=-announcedOn&limit=50.
+        var byBuyer = AcquisitionQuery.From(new AcquisitionFilters(), 0, null, reference).OrderBy("-announcedOn");
+        var filters = new AcquisitionFilters { AnnouncedFrom = "2000", AnnouncedTo = "2005", MinPrice = 1_000_000m, MaxPrice = 100_000_000m, Currency = "USD" };
+        var filtered = AcquisitionQuery.From(filters, null, null, reference);
+        var deep = AcquisitionQuery.From(new AcquisitionFilters(), null, null, reference).OrderBy("-announcedOn");
+        var deepKeys = await db.QuerySingleAsync<string[]>("SELECT ARRAY[to_char(announced_on, 'YYYY-MM-DD'), id::text] FROM acquisitions ORDER BY announced_on DESC, id DESC OFFSET 49999 LIMIT 1");
+        var deepCursor = AcquisitionQuery.EncodeCursor(deep.SortText, deepKeys);
+        deep.After(deepCursor);
+        var years = AcquisitionQuery.From(new AcquisitionFilters { Currency = "USD" }, null, null, reference);
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
         return
         [
             new("acquisition-by-id", "/", RandomIdLua("/v1/acquisitions/", maxDeal),
                 [$"\\set id random(1, {maxDeal})\n" + PgBench(AcquisitionStore.ByIdSql, ("Id", ":id"))], single),
-            new("company-by-slug", "/", ChoiceLua("/v1/companies/", slugs),
+            new("company-by-slug", "/", ChoiceLua([.. slugs.Select(s => "/v1/companies/" + s)]),
                 [.. slugs.Select(s => PgBench(CompanyStore.BySlugSql, ("Slug", Literal(s))))], single),
+            new("list-by-buyer", "/", ChoiceLua([.. buyers.Select(b => $"/v1/acquisitions?buyer={b}&sort=-announcedOn&limit=50")]),
+                [.. buyers.Select(b => PgBench(AcquisitionStore.ListSql(byBuyer), ("BuyerId", b.ToString(CultureInfo.InvariantCulture)), ("Take", "51")))], sweep),
+            new("list-filtered", "/v1/acquisitions?announcedFrom=2000&announcedTo=2005&minPrice=1000000&maxPrice=100000000&currency=USD&limit=50", null,
+                [PgBench(AcquisitionStore.ListSql(filtered), ("AnnouncedFrom", "'2000-01-01'"), ("AnnouncedTo", "'2005-12-31'"), ("MinPrice", "1000000"),
+                    ("MaxPrice", "100000000"), ("Currency", "'USD'"), ("Take", "51"))], sweep),
+            new("deep-page", $"/v1/acquisitions?sort=-announcedOn&limit=50&cursor={deepCursor}", null,
+                [PgBench(AcquisitionStore.ListSql(deep), ("K0", $"'{deepKeys[0]}'::date"), ("K1", deepKeys[1]), ("Take", "51"))], sweep),
+            new("company-search", "/", ChoiceLua([.. names.Select(n => "/v1/companies?q=" + Uri.EscapeDataString(n))]),
+                [.. names.Select(n => PgBench(CompanyStore.SearchSql, ("Q", Literal(n)), ("Like", Literal("%" + AcquisitionQuery.EscapeLike(n) + "%")),
+                    ("Country", "NULL"), ("AfterScore", "'Infinity'::real"), ("After", "0"), ("Take", "51")))], sweep),
+            new("parents-chain", "/", ChoiceLua([.. targets.Select(t => $"/v1/companies/{t}/parents")]),
+                [.. targets.Select(t => PgBench(ControlStore.ParentsSql, ("Id", t.ToString(CultureInfo.InvariantCulture)), ("AsOf", $"'{today}'::date")))], sweep),
+            new("stats-years", "/v1/stats/years?currency=USD", null,
+                ["SET work_mem = '64MB';\n" + PgBench(StatsStore.YearsSql(years), ("Currency", "'USD'"))], sweep),
         ];
     }
 
@@ -43,19 +79,22 @@ public static class Scenarios
             sql = Regex.Replace(sql, $@"@{name}\b", value.Replace("$", "$$", StringComparison.Ordinal));
         }
 
-        // pgbench reads one statement per script; flatten it onto one line.
+        // pgbench reads one statement per line; flatten it.
         return Regex.Replace(sql, @"\s+", " ").Trim() + ";\n";
     }
 
     internal static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
+    /// <summary>A name as a person might mistype it: the last letter doubled.</summary>
+    private static string Typo(string name) => name.Length > 3 ? name + name[^1] : name;
+
     private static string RandomIdLua(string prefix, long max) =>
         $"request = function() return wrk.format(\"GET\", \"{prefix}\" .. math.random(1, {max.ToString(CultureInfo.InvariantCulture)})) end\n";
 
-    private static string ChoiceLua(string prefix, IReadOnlyList<string> values)
+    private static string ChoiceLua(IReadOnlyList<string> paths)
     {
         var lua = new StringBuilder("local paths = {");
-        lua.AppendJoin(", ", values.Select(v => $"\"{prefix}{v}\""));
+        lua.AppendJoin(", ", paths.Select(p => $"\"{p}\""));
         lua.Append("}\nrequest = function() return wrk.format(\"GET\", paths[math.random(1, #paths)]) end\n");
         return lua.ToString();
     }

@@ -16,7 +16,7 @@ public sealed class CsvExport(AcquisitionQuery query, Db db) : IResult
 {
     public const string MediaType = "text/csv";
 
-    private static string Sql(AcquisitionQuery query) => $"""
+    internal static string Sql(AcquisitionQuery query) => $"""
         SELECT b.name AS buyer, t.name AS target,
                format_partial_date(a.announced_on, a.announced_precision) AS announced_on,
                format_partial_date(a.closed_on, a.closed_precision) AS closed_on,

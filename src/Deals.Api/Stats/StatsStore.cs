@@ -33,7 +33,7 @@ public sealed class StatsStore(Db db)
         """;
 
     // One pass: a group per year and currency (no currency: undisclosed), folded into years by the caller.
-    private static string YearsSql(AcquisitionQuery query) => $"""
+    internal static string YearsSql(AcquisitionQuery query) => $"""
         SELECT extract(year FROM a.announced_on)::int AS year, a.price_currency AS currency, count(*) AS deals, sum(a.price_amount) AS amount
         FROM acquisitions a {query.Where}
         GROUP BY 1, 2

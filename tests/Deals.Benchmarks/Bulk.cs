@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Deals.Api.Acquisitions;
+using Deals.Api.Common;
+using Deals.Api.Imports;
+using Npgsql;
+
+namespace Deals.Benchmarks;
+
+/// <summary>Export and import throughput, each next to what PostgreSQL itself does with the same rows (COPY).</summary>
+public static class Bulk
+{
+    public sealed record Throughput(double Deals, double Limit, string Unit, double PeakRssMb);
+
+    /// <summary>MB/s of the CSV export through the API against COPY (SELECT the same query) TO STDOUT.</summary>
+    public static async Task<Throughput> ExportAsync(string baseUrl, string connectionString, string query, RssSampler rss, int runs)
+    {
+        var reference = new ReferenceData();
+        await using (var source = NpgsqlDataSource.Create(connectionString))
+        {
+            await reference.LoadAsync(source, CancellationToken.None);
+        }
+
+        var api = new List<double>();
+        var db = new List<double>();
+        rss.Reset();
+        for (var i = 0; i < runs; i++)
+        {
+            using var http = new HttpClient();
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{baseUrl}/v1/acquisitions?{query}");
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+            var watch = Stopwatch.StartNew();
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            await using var body = await response.Content.ReadAsStreamAsync();
+            var bytes = await DrainAsync(body);
+            api.Add(bytes / 1e6 / watch.Elapsed.TotalSeconds);
+
+            var filters = new AcquisitionFilters { AnnouncedFrom = "2015", AnnouncedTo = "2019-05" };
+            var sql = CsvExport.Sql(AcquisitionQuery.From(filters, null, null, reference))
+                .Replace("@AnnouncedFrom", "'2015-01-01'::date", StringComparison.Ordinal).Replace("@AnnouncedTo", "'2019-05-31'::date", StringComparison.Ordinal);
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            watch.Restart();
+            using var copy = await connection.BeginTextExportAsync($"COPY ({sql}) TO STDOUT (FORMAT csv)");
+            var chars = 0L;
+            var buffer = new char[65536];
+            int read;
+            while ((read = await copy.ReadAsync(buffer)) > 0)
+            {
+                chars += read;
+            }
+
+            db.Add(chars / 1e6 / watch.Elapsed.TotalSeconds);
+        }
+
+        return new Throughput(Median(api), Median(db), "MB/s", rss.PeakMb);
+    }
+
+    /// <summary>Rows/s of POST /v1/imports of a canonical CSV into an empty database, against psql \copy of the same file into a bare table.</summary>
+    public static async Task<Throughput> ImportAsync(string baseUrl, string key, string file, long rows, string binDir, int port, string password, string database, RssSampler rss)
+    {
+        rss.Reset();
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
+        await using var content = File.OpenRead(file);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{baseUrl}/v1/imports") { Content = new StreamContent(content) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        var watch = Stopwatch.StartNew();
+        using var response = await http.SendAsync(request);
+        var report = await response.Content.ReadAsStringAsync();
+        var apiSeconds = watch.Elapsed.TotalSeconds;
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException("Import failed: " + report);
+        }
+
+        var env = new Dictionary<string, string> { ["PGPASSWORD"] = password };
+        string[] connect = ["-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "deals", "-d", database, "-q", "-c"];
+        Tools.Run(Path.Combine(binDir, "psql"), [.. connect, "CREATE TABLE IF NOT EXISTS bare_import (buyer text, target text, announced_on text, closed_on text, status text, type text, price_amount text, price_currency text, products text, buyer_country text, target_country text, source_url text, notes text); TRUNCATE bare_import"], env);
+        watch.Restart();
+        var (code, output) = Tools.Run(Path.Combine(binDir, "psql"), [.. connect, $"\\copy bare_import FROM '{file}' CSV HEADER"], env);
+        var copySeconds = watch.Elapsed.TotalSeconds;
+        if (code != 0)
+        {
+            throw new InvalidOperationException("psql \\copy failed: " + output);
+        }
+
+        Console.WriteLine($"Import report: {report[..Math.Min(report.Length, 200)]}");
+        return new Throughput(rows / apiSeconds, rows / copySeconds, "rows/s", rss.PeakMb);
+    }
+
+    private static async Task<long> DrainAsync(Stream stream)
+    {
+        var buffer = new byte[65536];
+        var total = 0L;
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0)
+        {
+            total += read;
+        }
+
+        return total;
+    }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+}
