@@ -173,7 +173,8 @@ public static class DealsApp
         app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
         app.MapProblemTypes();
         app.MapHealth();
-        var v1 = app.MapGroup("").RequireKeys();
+        // JSON bodies are small: 1 MB is plenty and keeps a hostile client from tying up memory. Imports stream, unbounded.
+        var v1 = app.MapGroup("").RequireKeys().WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(1024 * 1024));
         v1.MapCompaniesApi();
         v1.MapProductsApi();
         v1.MapAcquisitionsApi();

@@ -14,7 +14,8 @@ public static class ImportsApi
 
     public static RouteGroupBuilder MapImportsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/imports").WithTags("Imports").RequireRateLimiting(RateLimits.Imports);
+        var group = app.MapGroup("/v1/imports").WithTags("Imports").RequireRateLimiting(RateLimits.Imports)
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
         group.MapPost("/", Import).WithName("ImportDeals")
             .WithSummary("Import deal records in bulk")
             .WithDescription("""
