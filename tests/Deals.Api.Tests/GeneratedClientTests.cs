@@ -28,21 +28,21 @@ public sealed class GeneratedClientTests(ApiFixture api) : IClassFixture<ApiFixt
             BuyerId = buyer.Id,
             TargetId = targets[0].Id,
             AnnouncedOn = "2019-03",
-            Price = new MoneyRequest { Amount = 1234567.89m, Currency = "EUR" },
-            Type = DealType.AssetPurchase,
-            Terms = DealTerms.CashAndStock,
+            Price = new Price { Amount = 1234567.89m, Currency = "EUR" },
+            Type = AcquisitionRequestType.AssetPurchase,
+            Terms = AcquisitionRequestTerms.CashAndStock,
         });
         Assert.Equal("2019-03", disclosed.AnnouncedOn);
         Assert.Equal(1234567.89m, disclosed.Price.Amount);
         Assert.Equal("EUR", disclosed.Price.Currency);
-        Assert.Equal(DealTerms.CashAndStock, disclosed.Terms);
+        Assert.Equal(AcquisitionResponseTerms.CashAndStock, disclosed.Terms);
         Assert.Equal(AcquisitionResponseType.AssetPurchase, disclosed.Type);
         Assert.Equal(AcquisitionResponseStatus.Completed, disclosed.Status);
         Assert.Null(disclosed.ClosedOn);
 
         var undisclosed = await Client.CreateAcquisitionAsync(new AcquisitionRequest
         {
-            BuyerId = buyer.Id, TargetId = targets[1].Id, AnnouncedOn = "2020", Status = AcquisitionStatus.Pending,
+            BuyerId = buyer.Id, TargetId = targets[1].Id, AnnouncedOn = "2020", Status = AcquisitionRequestStatus.Pending,
         });
         Assert.Null(undisclosed.Price);
         Assert.Null(undisclosed.Terms);

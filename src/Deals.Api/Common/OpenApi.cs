@@ -50,6 +50,8 @@ public static class OpenApi
             o.SchemaFilter<EnumNamesFilter>();
             o.OperationFilter<ExamplesFilter>();
             o.OperationFilter<ProblemResponsesFilter>();
+            o.OperationFilter<RateLimitHeadersFilter>();
+            o.DocumentFilter<BoundsFilter>();
         });
         return services;
     }
@@ -65,6 +67,149 @@ public static class OpenApi
         });
         return app;
     }
+
+    /// <summary>Every answer of the API carries the RateLimit-* headers of the caller's bucket.</summary>
+    private sealed class RateLimitHeadersFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            foreach (var (status, response) in operation.Responses ?? [])
+            {
+                if (response is not OpenApiResponse r)
+                {
+                    continue;
+                }
+
+                r.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                if (status[0] is '2' or '4')
+                {
+                    r.Headers["RateLimit-Limit"] = Header("Requests per second allowed to this key (or client address).");
+                    r.Headers["RateLimit-Remaining"] = Header("Requests left in the current window.");
+                    r.Headers["RateLimit-Reset"] = Header("Seconds until the window refills.");
+                }
+
+                if (status is "429" or "503")
+                {
+                    r.Headers["Retry-After"] = Header("Seconds to wait before trying again.");
+                }
+
+                r.Headers["Access-Control-Allow-Origin"] = new OpenApiHeader
+                {
+                    Description = "Present when the request's Origin is one of the configured Cors:Origins (CORS is off by default).",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 2000 },
+                };
+            }
+        }
+
+        private static OpenApiHeader Header(string description) => new()
+        {
+            Description = description,
+            Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "0", Maximum = "1000000" },
+        };
+    }
+
+    /// <summary>
+    /// Bounds on every schema, so that clients and gateways know the largest values to expect:
+    /// strings get a maximum length, integers and numbers a range, arrays a maximum size, unless
+    /// the contract already says. A nullable reference gets the type of what it refers to.
+    /// </summary>
+    private sealed class BoundsFilter : IDocumentFilter
+    {
+        public void Apply(OpenApiDocument document, DocumentFilterContext context)
+        {
+            var seen = new HashSet<IOpenApiSchema>(ReferenceEqualityComparer.Instance);
+            foreach (var schema in (document.Components?.Schemas ?? new Dictionary<string, IOpenApiSchema>()).Values)
+            {
+                Bound(schema, document, seen);
+            }
+
+            foreach (var operation in (document.Paths ?? []).Values.SelectMany(p => (p.Operations ?? []).Values))
+            {
+                foreach (var parameter in operation.Parameters ?? [])
+                {
+                    Bound(parameter.Schema, document, seen);
+                }
+
+                foreach (var media in (operation.RequestBody?.Content ?? new Dictionary<string, OpenApiMediaType>()).Values)
+                {
+                    Bound(media.Schema, document, seen);
+                }
+
+                foreach (var media in (operation.Responses ?? []).Values.SelectMany(r => (r.Content ?? new Dictionary<string, OpenApiMediaType>()).Values))
+                {
+                    Bound(media.Schema, document, seen);
+                }
+            }
+        }
+
+        private static void Bound(IOpenApiSchema? schema, OpenApiDocument document, HashSet<IOpenApiSchema> seen)
+        {
+            if (schema is not OpenApiSchema s || !seen.Add(s))
+            {
+                return;
+            }
+
+            // Nullable is a flag of the type in this model: a nullable reference has the type Null alone. OpenAPI 3.0
+            // validators want a type beside "nullable": an object keeps its reference; an enum is written out in place.
+            if (s.Type == JsonSchemaType.Null && s.AllOf is [OpenApiSchemaReference reference]
+                && (Component(document, reference.Reference.Id ?? reference.Id) ?? reference.Target) is { Type: { } referenced } target)
+            {
+                s.Type = referenced | JsonSchemaType.Null;
+                if (target.Enum is { Count: > 0 } values)
+                {
+                    s.Enum = [.. values.Select(v => v.DeepClone()), null!];
+                    s.AllOf = null;
+                }
+            }
+
+            var type = s.Type ?? 0;
+            if (type.HasFlag(JsonSchemaType.Integer))
+            {
+                s.Format ??= "int64";
+            }
+
+            if (type.HasFlag(JsonSchemaType.String) && s.MaxLength is null && s.Enum is not { Count: > 0 })
+            {
+                s.MaxLength = s.Format is "date-time" ? 40 : 5000;
+            }
+
+            if (type.HasFlag(JsonSchemaType.Integer))
+            {
+                s.Minimum ??= "0";
+                s.Maximum ??= "9007199254740991";
+            }
+
+            if (type.HasFlag(JsonSchemaType.Number))
+            {
+                s.Minimum ??= "0";
+                s.Maximum ??= "1000000000000000";
+            }
+
+            if (type.HasFlag(JsonSchemaType.Array))
+            {
+                s.MaxItems ??= 10000;
+            }
+
+            Bound(s.Items, document, seen);
+            foreach (var property in (s.Properties ?? new Dictionary<string, IOpenApiSchema>()).Values)
+            {
+                Bound(property, document, seen);
+            }
+
+            foreach (var part in (s.AllOf ?? []).Concat(s.OneOf ?? []).Concat(s.AnyOf ?? []))
+            {
+                Bound(part, document, seen);
+            }
+
+            if (s.AdditionalProperties is { } additional)
+            {
+                Bound(additional, document, seen);
+            }
+        }
+    }
+
+    private static IOpenApiSchema? Component(OpenApiDocument document, string? id) =>
+        id is not null && document.Components?.Schemas is { } schemas && schemas.TryGetValue(id, out var schema) ? schema : null;
 
     /// <summary>Enums are documented by the names that travel on the wire.</summary>
     private sealed class EnumNamesFilter : ISchemaFilter
@@ -98,8 +243,12 @@ public static class OpenApi
                 Add(operation, context, "404", "No resource exists at this address.");
             }
 
-            Add(operation, context, "401", "No valid API key: missing, unknown, expired or revoked.");
-            Add(operation, context, "403", "The key's role does not allow this.");
+            if (context.ApiDescription.RelativePath?.StartsWith("v1", StringComparison.Ordinal) == true)
+            {
+                Add(operation, context, "401", "No valid API key: missing, unknown, expired or revoked.");
+                Add(operation, context, "403", "The key's role does not allow this.");
+            }
+
             Add(operation, context, "429", "Too many requests: wait for Retry-After seconds.");
             Add(operation, context, "500", "An unexpected error; the body carries a traceId to report.");
             Add(operation, context, "503", "The database is unavailable: retry after Retry-After seconds.");
@@ -132,7 +281,7 @@ public static class OpenApi
             ["CreateProduct"] = """{"name": "OpenShift", "makerId": 1, "category": "platform", "description": "Kubernetes application platform."}""",
             ["ReplaceProduct"] = """{"name": "KVM", "slug": "kvm", "makerId": 2, "category": "virtualization", "description": "Kernel-based Virtual Machine, the Linux hypervisor."}""",
             ["PatchProduct"] = """{"category": "hypervisor"}""",
-            ["CreateAcquisition"] = """{"buyerId": 1, "targetId": 5, "announcedOn": "2015-10-16", "status": "completed", "price": null, "type": "acquisition", "disposition": "subsidiary", "productIds": [12], "sourceUrl": "https://www.redhat.com/en/about/press-releases/red-hat-acquire-it-automation-and-devops-leader-ansible"}""",
+            ["CreateAcquisition"] = """{"buyerId": 1, "targetId": 5, "announcedOn": "2015-10-16", "status": "completed", "type": "acquisition", "disposition": "subsidiary", "productIds": [12], "sourceUrl": "https://www.redhat.com/en/about/press-releases/red-hat-acquire-it-automation-and-devops-leader-ansible"}""",
             ["ReplaceAcquisition"] = """{"buyerId": 1, "targetId": 2, "announcedOn": "2008-09-04", "status": "completed", "price": {"amount": 107000000, "currency": "USD"}, "type": "acquisition", "terms": "cash", "disposition": "subsidiary", "productIds": [1, 2], "sourceUrl": "https://www.redhat.com/en/about/press-releases/qumranet", "notes": "Brought the KVM hypervisor and SolidICE."}""",
             ["CreateKey"] = """{"name": "ci", "role": "writer", "expiresAt": "2030-01-01T00:00:00Z"}""",
             ["MergeCompany"] = """{"duplicate": "ansible"}""",
@@ -216,6 +365,35 @@ public static class OpenApi
                 foreach (var (mediaType, media) in upload)
                 {
                     media.Example = ImportExamples.TryGetValue(mediaType, out var text) ? JsonValue.Create(text) : JsonNode.Parse(ImportJsonExample);
+                    if (mediaType == "application/json")
+                    {
+                        media.Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Array,
+                            MaxItems = 10_000_000,
+                            Description = "Deal records: objects with the canonical columns as properties.",
+                            Items = new OpenApiSchema { Type = JsonSchemaType.Object, AdditionalProperties = new OpenApiSchema { MaxLength = 4000 } },
+                        };
+                    }
+                }
+            }
+
+            // A merge patch may hold any subset of the fields: its schema is the resource's, nothing required.
+            if (operation.OperationId?.StartsWith("Patch", StringComparison.Ordinal) == true && operation.RequestBody?.Content is { } patch)
+            {
+                foreach (var media in patch.Values)
+                {
+                    if (media.Schema is OpenApiSchemaReference reference && reference.Reference.Id is { } schemaId
+                        && context.SchemaRepository.Schemas.TryGetValue(schemaId, out var full) && full is OpenApiSchema whole)
+                    {
+                        media.Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Object,
+                            Description = "JSON Merge Patch (RFC 7396): any of the fields below; null clears one.",
+                            Properties = whole.Properties,
+                            AdditionalProperties = whole.AdditionalProperties,
+                        };
+                    }
                 }
             }
 

@@ -22,9 +22,7 @@ public static class RateLimits
         var burst = section.GetValue("Burst", 400);
         var anonymousPerSecond = section.GetValue("AnonymousPerSecond", 50);
         var imports = section.GetValue("ConcurrentImports", 2);
-        services.AddRateLimiter(o =>
-        {
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+        var limiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
                 var key = context.User.FindFirst(ClaimTypes.NameIdentifier)?.Value;
                 var rate = key is null ? anonymousPerSecond : perSecond;
@@ -37,6 +35,10 @@ public static class RateLimits
                     AutoReplenishment = true,
                 });
             });
+        services.AddSingleton(new Limiter(limiter, perSecond, anonymousPerSecond));
+        services.AddRateLimiter(o =>
+        {
+            o.GlobalLimiter = limiter;
             o.AddConcurrencyLimiter(Imports, l =>
             {
                 l.PermitLimit = imports;
@@ -67,13 +69,38 @@ public static class RateLimits
         return services;
     }
 
+    /// <summary>The per-key buckets, kept so that every answer can say how much of its bucket is left.</summary>
+    public sealed record Limiter(PartitionedRateLimiter<HttpContext> Buckets, int PerSecond, int AnonymousPerSecond);
+
     public static WebApplication UseDealsRateLimits(this WebApplication app)
     {
-        if (app.Configuration.GetValue("RateLimits:Enabled", true))
+        if (!app.Configuration.GetValue("RateLimits:Enabled", true))
         {
-            app.UseRateLimiter();
+            return app;
         }
 
+        var limiter = app.Services.GetRequiredService<Limiter>();
+        app.Use((context, next) =>
+        {
+            if (!context.Request.Path.StartsWithSegments("/swagger") && !context.Request.Path.StartsWithSegments("/openapi"))
+            {
+                context.Response.OnStarting(() =>
+                {
+                    if (context.Response.StatusCode != StatusCodes.Status429TooManyRequests)
+                    {
+                        var limit = context.User.Identity?.IsAuthenticated == true ? limiter.PerSecond : limiter.AnonymousPerSecond;
+                        context.Response.Headers["RateLimit-Limit"] = limit.ToString(CultureInfo.InvariantCulture);
+                        context.Response.Headers["RateLimit-Remaining"] = (limiter.Buckets.GetStatistics(context)?.CurrentAvailablePermits ?? limit).ToString(CultureInfo.InvariantCulture);
+                        context.Response.Headers["RateLimit-Reset"] = "1";
+                    }
+
+                    return Task.CompletedTask;
+                });
+            }
+
+            return next(context);
+        });
+        app.UseRateLimiter();
         return app;
     }
 }
