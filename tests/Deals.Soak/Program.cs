@@ -36,6 +36,7 @@ try
     Console.WriteLine($"Soak: {clients} clients for {seconds} s against {baseAddress}, PostgreSQL restarted {restarts} times.");
 
     var acknowledged = new ConcurrentDictionary<string, long>();
+    var imports = new ConcurrentDictionary<string, bool>(); // import tag: acknowledged (true) or refused with an error (false)
     var uncertain = new ConcurrentDictionary<string, bool>(); // requests that got no answer at all: either outcome is allowed
     var statuses = new ConcurrentDictionary<string, long>();
     var requests = 0L;
@@ -54,6 +55,26 @@ try
             HttpResponseMessage response;
             var name = $"Soak {worker}-{n++}";
             var write = random.Next(4) == 0;
+            if (random.Next(20) == 0)
+            {
+                // An import of three deals: all of them stored, or none, whatever happens to PostgreSQL meanwhile.
+                var tag = $"SoakImport {worker}-{n}";
+                var csv = $"buyer,target,announced_on\n{tag} Buyer,{tag} T1,2001\n{tag} Buyer,{tag} T2,2002\n{tag} Buyer,{tag} T3,2003\n";
+                try
+                {
+                    var imported = await http.PostAsync("/v1/imports", new StringContent(csv, System.Text.Encoding.UTF8, "text/csv"));
+                    Interlocked.Increment(ref requests);
+                    statuses.AddOrUpdate("import " + (int)imported.StatusCode, 1, (_, c) => c + 1);
+                    imports[tag] = imported.IsSuccessStatusCode;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    statuses.AddOrUpdate("import no answer", 1, (_, c) => c + 1);
+                }
+
+                continue;
+            }
+
             try
             {
                 response = write
@@ -124,7 +145,15 @@ try
         Console.WriteLine($"  unexpected: {problem}");
     }
 
-    var ok = missing.Count == 0 && extra.Count == 0 && unexpected.IsEmpty;
+    var importedDeals = (await db.QueryAsync<(string Tag, long Deals)>(
+        "SELECT split_part(b.name, ' Buyer', 1), count(*) FROM acquisitions a JOIN companies b ON b.id = a.buyer_id WHERE b.name LIKE 'SoakImport %' GROUP BY 1"))
+        .ToDictionary(r => r.Tag, r => r.Deals);
+    var partial = importedDeals.Count(i => i.Value != 3);
+    var lostImports = imports.Count(i => i.Value && importedDeals.GetValueOrDefault(i.Key) != 3);
+    var refusedButStored = imports.Count(i => !i.Value && importedDeals.ContainsKey(i.Key));
+    Console.WriteLine($"Imports acknowledged: {imports.Count(i => i.Value)}; refused: {imports.Count(i => !i.Value)}; half-applied: {partial}; " +
+                      $"acknowledged but missing: {lostImports}; refused but stored: {refusedButStored}");
+    var ok = missing.Count == 0 && extra.Count == 0 && unexpected.IsEmpty && partial == 0 && lostImports == 0 && refusedButStored == 0;
     Console.WriteLine(ok ? "soak: PASS" : "soak: FAIL");
     return ok ? 0 : 1;
 }

@@ -59,8 +59,9 @@ public static class ImportsApi
         var batch = new List<ImportDeal>(BatchSize);
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        // One transaction per batch; a dry run or an atomic import keeps one for everything and decides at the end.
-        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // A dry run or an atomic import keeps one transaction for everything and decides at the end; otherwise each
+        // batch is a transaction of its own, begun only when there is a batch, so that nothing runs after the last commit.
+        var whole = dry || all ? await connection.BeginTransactionAsync(cancellationToken) : null;
         try
         {
             async Task FlushAsync()
@@ -70,22 +71,32 @@ public static class ImportsApi
                     return;
                 }
 
-                var outcome = await store.MergeAsync(connection, transaction, batch, cancellationToken);
-                created += outcome.Created;
-                updated += outcome.Updated;
-                unchanged += outcome.Unchanged;
-                companies += outcome.CompaniesCreated;
-                products += outcome.ProductsCreated;
-                rejected += outcome.Rejections.Count;
-                rejections.AddRange(outcome.Rejections.Take(MaxListedRejections - rejections.Count));
-                batch.Clear();
-                if (!dry && !all)
+                var transaction = whole ?? await connection.BeginTransactionAsync(cancellationToken);
+                try
                 {
-                    await transaction.CommitAsync(cancellationToken);
-                    await transaction.DisposeAsync();
-                    transaction = await connection.BeginTransactionAsync(cancellationToken);
+                    var outcome = await store.MergeAsync(connection, transaction, batch, cancellationToken);
+                    if (whole is null)
+                    {
+                        await transaction.CommitAsync(cancellationToken);
+                    }
+
+                    created += outcome.Created;
+                    updated += outcome.Updated;
+                    unchanged += outcome.Unchanged;
+                    companies += outcome.CompaniesCreated;
+                    products += outcome.ProductsCreated;
+                    rejected += outcome.Rejections.Count;
+                    rejections.AddRange(outcome.Rejections.Take(MaxListedRejections - rejections.Count));
+                }
+                finally
+                {
+                    if (whole is null)
+                    {
+                        await transaction.DisposeAsync();
+                    }
                 }
 
+                batch.Clear();
                 logger.LogInformation("Import: {Rows} rows read, {Created} created, {Updated} updated, {Unchanged} unchanged, {Rejected} rejected",
                     rows, created, updated, unchanged, rejected);
             }
@@ -114,13 +125,16 @@ public static class ImportsApi
 
             await FlushAsync();
             var writes = !dry && !(all && rejected > 0);
-            if (writes)
+            if (whole is not null)
             {
-                await transaction.CommitAsync(cancellationToken);
-            }
-            else
-            {
-                await transaction.RollbackAsync(cancellationToken);
+                if (writes)
+                {
+                    await whole.CommitAsync(cancellationToken);
+                }
+                else
+                {
+                    await whole.RollbackAsync(cancellationToken);
+                }
             }
 
             return TypedResults.Ok(new ImportReport(!writes, rows, created, updated, unchanged, rejected, companies, products,
@@ -128,7 +142,10 @@ public static class ImportsApi
         }
         finally
         {
-            await transaction.DisposeAsync();
+            if (whole is not null)
+            {
+                await whole.DisposeAsync();
+            }
         }
     }
 }
