@@ -11,6 +11,7 @@ using Npgsql;
 // where composed = 1 / (1/database + 1/http) and http is this API process answering a fixed JSON
 // document. Usage: dotnet run -c Release --project tests/Deals.Benchmarks -- [--quick]
 var quick = args.Contains("--quick");
+var withStandby = args.Contains("--standby"); // reads through a streaming standby (Scaling in the README)
 var deals = Option("--deals", quick ? 100_000 : 1_000_000);
 var duration = TimeSpan.FromSeconds(Option("--seconds", quick ? 3 : 10));
 var runs = Option("--runs", quick ? 1 : 3);
@@ -40,11 +41,24 @@ var load = Stopwatch.StartNew();
 await Deals.Api.Tools.Generator.GenerateAsync(connectionString, Deals.Api.Tools.Generator.Size.For(deals));
 Console.WriteLine($"Loaded {deals:N0} deals in {load.Elapsed.TotalSeconds:0} s.");
 var password = new NpgsqlConnectionStringBuilder(connectionString).Password!;
+LocalPostgres? standby = null;
+string[] readSettings = [];
+if (withStandby)
+{
+    standby = await LocalPostgres.StartStandbyAsync(bin, cluster, Path.Combine(work, "standby"), NullLogger.Instance, CancellationToken.None);
+    var read = new NpgsqlConnectionStringBuilder(connectionString)
+    {
+        Host = $"127.0.0.1:{standby.Port},127.0.0.1:{cluster.Port}",
+        TargetSessionAttributes = "prefer-standby",
+    };
+    readSettings = [$"--ConnectionStrings:DealsRead={read.ConnectionString}"];
+    Console.WriteLine($"Reads go to a streaming standby on port {standby.Port}; writes to the primary on {cluster.Port}.");
+}
 var postmaster = int.Parse(File.ReadLines(Path.Combine(work, "db", "pg", "postmaster.pid")).First(), culture);
 
 // 3. The API process on a free loopback port.
 var port = FreePort();
-var api = Process.Start(new ProcessStartInfo(Path.Combine(apiDir, "Deals.Api"))
+var apiStart = new ProcessStartInfo(Path.Combine(apiDir, "Deals.Api"))
 {
     ArgumentList =
     {
@@ -54,7 +68,13 @@ var api = Process.Start(new ProcessStartInfo(Path.Combine(apiDir, "Deals.Api"))
     RedirectStandardOutput = true,
     RedirectStandardError = true,
     UseShellExecute = false,
-})!;
+};
+foreach (var setting in readSettings)
+{
+    apiStart.ArgumentList.Add(setting);
+}
+
+var api = Process.Start(apiStart)!;
 api.OutputDataReceived += (_, _) => { };
 api.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("api: " + e.Data); };
 api.BeginOutputReadLine();
@@ -148,6 +168,11 @@ finally
 {
     api.Kill();
     await api.WaitForExitAsync();
+    if (standby is not null)
+    {
+        await standby.StopAsync();
+    }
+
     await cluster.StopAsync();
     Directory.Delete(work, recursive: true);
 }
