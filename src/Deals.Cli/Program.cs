@@ -36,7 +36,7 @@ public static class DealsCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var parsePrices = new Option<bool>("--parse-prices") { Description = "Read human prices: '$107 million', '1,350,000,000', '7.5×10^9'; '—', '-' or empty are undisclosed." };
-        var batch = new Option<int>("--batch") { Description = "Rows per request (each is one transaction on the server).", DefaultValueFactory = _ => 5000 };
+        var batch = new Option<int>("--batch") { Description = "Rows per request (each is one transaction on the server).", DefaultValueFactory = _ => 20_000 };
         var rejects = new Option<string?>("--rejects") { Description = "Where to write rejected rows with their reasons (default FILE.rejects.csv)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Report what would happen and write nothing." };
         var defaultCurrency = new Option<string?>("--default-currency") { Description = "Currency for prices given without one." };

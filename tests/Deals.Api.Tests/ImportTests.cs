@@ -85,6 +85,41 @@ public sealed class ImportTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task A_row_that_would_close_its_deal_before_its_announcement_is_rejected_and_the_deal_kept()
+    {
+        // Stored: announced in 2008, closed on 2008-03-01. The rows below would move the announcement after the close:
+        // one by a more precise announcement, one (in the same upload, after a duplicate) by a later precise one with products.
+        await ImportAsync("buyer,target,announced_on,closed_on\nClose Buyer,Close Target,2008,2008-03-01\nClose Buyer,Close Target Two,2009,2009-02\n");
+        var csv = """
+            buyer,target,announced_on,products
+            Close Buyer,Close Target,2008-09-04,
+            Close Buyer,Close Target Two,2009-06-10,Late Product
+            Close Buyer,Close Target Two,2009-06-10,Late Product
+            Close Buyer,Close Target Three,2009-06-10,
+            """;
+
+        var report = await ImportAsync(csv);
+
+        Assert.Equal(4, (long)report["rows"]!);
+        Assert.Equal(1, (long)report["created"]!);
+        Assert.Equal(3, (long)report["rejected"]!);
+        Assert.Equal(0, (long)report["productsCreated"]!);
+        AssertAccounted(report);
+        var rejections = report["rejections"]!.AsArray();
+        Assert.Equal([2L, 3L, 4L], rejections.Select(r => (long)r!["line"]!));
+        Assert.All(rejections, r => Assert.Equal("announced_on", (string?)r!["field"]));
+        Assert.Equal("2008-09-04", (string?)rejections[0]!["value"]);
+        Assert.Contains("closed 2008-03-01", (string?)rejections[0]!["reason"]);
+
+        var deals = (await Client.GetAsync("/v1/acquisitions?buyer=close-buyer&sort=announcedOn").ShouldBe(HttpStatusCode.OK))["items"]!.AsArray();
+        Assert.Equal(["Close Target", "Close Target Two", "Close Target Three"], deals.Select(d => (string?)d!["target"]!["name"]));
+        Assert.Equal(("2008", "2008-03-01"), ((string?)deals[0]!["announcedOn"], (string?)deals[0]!["closedOn"]));
+        var second = deals[1]!;
+        Assert.Equal(("2009", "2009-02"), ((string?)second["announcedOn"], (string?)second["closedOn"]));
+        Assert.Empty(second["products"]!.AsArray());
+    }
+
+    [Fact]
     public async Task Every_rejected_row_names_its_line_field_value_and_reason_and_the_rest_is_imported()
     {
         var csv = """

@@ -26,6 +26,7 @@ public sealed class ImportStore
         CREATE TEMP TABLE IF NOT EXISTS import_companies (key text PRIMARY KEY, name text, country text, id bigint) ON COMMIT DROP;
         CREATE TEMP TABLE IF NOT EXISTS import_pass (LIKE import_rows, deal_id bigint, outcome text) ON COMMIT DROP;
         CREATE TEMP TABLE IF NOT EXISTS import_outcomes (line bigint, outcome text) ON COMMIT DROP;
+        CREATE INDEX IF NOT EXISTS import_outcomes_line ON import_outcomes (line);
         TRUNCATE import_rows, import_companies, import_pass, import_outcomes;
         """;
 
@@ -90,6 +91,7 @@ public sealed class ImportStore
         SELECT DISTINCT ON (buyer_id, target_id, announced_on) r.*, NULL::bigint, NULL::text
         FROM import_rows r WHERE r.announced_precision = @Precision
         ORDER BY buyer_id, target_id, announced_on, line DESC;
+        ANALYZE import_pass;
 
         UPDATE import_pass p SET deal_id = (
             SELECT a.id FROM acquisitions a
@@ -97,6 +99,15 @@ public sealed class ImportStore
               AND a.announced_on <= p.announced_until AND a.announced_until >= p.announced_on
             ORDER BY a.announced_precision DESC, a.id
             LIMIT 1);
+
+        -- A row that would leave its deal closed before it was announced (the stored deal closed on 2008-03-01 and the
+        -- row makes its announcement 2008-09-04, say) is refused; its deal stays as it was.
+        UPDATE import_pass p SET outcome = 'rejected'
+        FROM acquisitions a
+        WHERE a.id = p.deal_id
+          AND CASE WHEN p.closed_on IS NOT NULL THEN p.closed_on ELSE a.closed_on END
+              < date_trunc((CASE WHEN p.closed_on IS NOT NULL THEN p.closed_precision::date_precision ELSE a.closed_precision END)::text,
+                           CASE WHEN p.announced_precision::date_precision > a.announced_precision THEN p.announced_on ELSE a.announced_on END)::date;
 
         WITH merged AS (
             SELECT a.id,
@@ -110,7 +121,8 @@ public sealed class ImportStore
                    CASE WHEN p.price_amount IS NOT NULL THEN p.price_currency ELSE a.price_currency END AS price_currency,
                    coalesce(p.source_url, a.source_url) AS source_url,
                    coalesce(p.notes, a.notes) AS notes
-            FROM acquisitions a JOIN import_pass p ON p.deal_id = a.id),
+            FROM acquisitions a JOIN import_pass p ON p.deal_id = a.id
+            WHERE p.outcome IS NULL),
         changed AS (
             UPDATE acquisitions a
             SET announced_on = m.announced_on, announced_precision = m.announced_precision, closed_on = m.closed_on,
@@ -125,14 +137,14 @@ public sealed class ImportStore
                    m.price_currency::char(3), m.source_url, m.notes)
             RETURNING a.id)
         UPDATE import_pass p SET outcome = CASE WHEN p.deal_id IN (SELECT id FROM changed) THEN 'updated' ELSE 'unchanged' END
-        WHERE p.deal_id IS NOT NULL;
+        WHERE p.deal_id IS NOT NULL AND p.outcome IS NULL;
 
         WITH made AS (
             INSERT INTO acquisitions (buyer_id, target_id, announced_on, announced_precision, closed_on, closed_precision,
                                       status, price_amount, price_currency, type, source_url, notes)
             SELECT buyer_id, target_id, announced_on, announced_precision::date_precision, closed_on, closed_precision::date_precision,
                    coalesce(status, 'completed'), price_amount, price_currency, coalesce(type, 'acquisition'), source_url, notes
-            FROM import_pass WHERE deal_id IS NULL
+            FROM import_pass WHERE deal_id IS NULL AND outcome IS NULL
             RETURNING id, buyer_id, target_id, announced_on)
         UPDATE import_pass p SET deal_id = made.id, outcome = 'created'
         FROM made WHERE p.deal_id IS NULL AND p.buyer_id = made.buyer_id AND p.target_id = made.target_id AND p.announced_on = made.announced_on;
@@ -141,7 +153,8 @@ public sealed class ImportStore
         INSERT INTO import_outcomes
         SELECT r.line,
                -- A row superseded by a later one for the same deal changed something only if that deal changed now.
-               CASE WHEN p.outcome = 'unchanged'
+               CASE WHEN p.outcome = 'rejected' THEN 'rejected'
+                    WHEN p.outcome = 'unchanged'
                          OR (r.closed_on, r.status, r.type, r.price_amount, r.price_currency, r.products, r.source_url, r.notes)
                             IS NOT DISTINCT FROM (p.closed_on, p.status, p.type, p.price_amount, p.price_currency, p.products, p.source_url, p.notes)
                     THEN 'unchanged' ELSE 'updated' END
@@ -155,6 +168,7 @@ public sealed class ImportStore
         WITH wanted AS (
             SELECT DISTINCT ON (p.target_id, name_key(u.name)) p.target_id, u.name
             FROM import_pass p, unnest(p.products) AS u (name)
+            WHERE p.outcome IS DISTINCT FROM 'rejected'
             ORDER BY p.target_id, name_key(u.name), u.name),
         made AS (
             INSERT INTO products (maker_id, slug, name)
@@ -175,6 +189,7 @@ public sealed class ImportStore
             FROM import_pass p
             CROSS JOIN LATERAL unnest(p.products) AS u (name)
             JOIN products x ON x.maker_id = p.target_id AND name_key(x.name) = name_key(u.name)
+            WHERE p.outcome IS DISTINCT FROM 'rejected'
             ON CONFLICT DO NOTHING
             RETURNING acquisition_id)
         UPDATE import_outcomes o SET outcome = 'updated'
@@ -183,6 +198,26 @@ public sealed class ImportStore
         """;
 
     private const string CountSql = "SELECT outcome, count(*) FROM import_outcomes GROUP BY outcome";
+
+    private const string RefusedSql = """
+        SELECT o.line,
+               CASE WHEN r.closed_on IS NOT NULL THEN 'closed_on' ELSE 'announced_on' END AS field,
+               CASE WHEN r.closed_on IS NOT NULL THEN format_partial_date(r.closed_on, r.closed_precision::date_precision)
+                    ELSE format_partial_date(r.announced_on, r.announced_precision::date_precision) END AS value,
+               'Merged into the stored deal ' || a.id || ' (announced ' || format_partial_date(a.announced_on, a.announced_precision) ||
+               coalesce(', closed ' || format_partial_date(a.closed_on, a.closed_precision), '') ||
+               '), this row would put its closing date before its announcement date.' AS reason
+        FROM import_outcomes o
+        JOIN import_rows r ON r.line = o.line
+        LEFT JOIN LATERAL (
+            SELECT x.* FROM acquisitions x
+            WHERE x.buyer_id = r.buyer_id AND x.target_id = r.target_id
+              AND x.announced_on <= r.announced_until AND x.announced_until >= r.announced_on
+            ORDER BY x.announced_precision DESC, x.id
+            LIMIT 1) a ON true
+        WHERE o.outcome = 'rejected'
+        ORDER BY o.line
+        """;
 
     public async Task<BatchOutcome> MergeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ImportDeal> deals, CancellationToken cancellationToken)
     {
@@ -233,6 +268,7 @@ public sealed class ImportStore
             await connection.ExecuteAsync(new CommandDefinition(LinksSql, transaction: transaction, cancellationToken: cancellationToken));
         }
 
+        rejections.AddRange(await connection.QueryAsync<Rejection>(new CommandDefinition(RefusedSql, transaction: transaction, cancellationToken: cancellationToken)));
         var counts = (await connection.QueryAsync<(string Outcome, long Count)>(new CommandDefinition(CountSql, transaction: transaction, cancellationToken: cancellationToken)))
             .ToDictionary(c => c.Outcome, c => c.Count);
         return new BatchOutcome(counts.GetValueOrDefault("created"), counts.GetValueOrDefault("updated"), counts.GetValueOrDefault("unchanged"),

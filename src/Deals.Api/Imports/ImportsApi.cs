@@ -7,7 +7,7 @@ namespace Deals.Api.Imports;
 public static class ImportsApi
 {
     /// <summary>Rows merged per transaction: large enough for set-based merges to pay, small enough to keep memory flat.</summary>
-    public const int BatchSize = 5000;
+    public const int BatchSize = 20_000;
 
     /// <summary>How many rejections a report lists in full (all are counted).</summary>
     public const int MaxListedRejections = 10_000;
@@ -25,7 +25,7 @@ public static class ImportsApi
                 ignoring case, spaces and punctuation, and created when missing; products by name within the target. A deal is
                 matched by buyer, target and an overlapping date (`2008-09` and `2008-09-04` are one deal, which keeps the more
                 precise date) and updated, else created; importing the same file twice changes nothing. The body is streamed and
-                merged in batches of 5,000 rows, each in its own transaction. The report accounts for every row.
+                merged in batches of 20,000 rows, each in its own transaction. The report accounts for every row.
                 """)
             .Accepts<string>("text/csv", "application/x-ndjson", "application/json")
             .ProducesValidationProblem()
