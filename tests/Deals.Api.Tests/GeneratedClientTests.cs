@@ -64,6 +64,38 @@ public sealed class GeneratedClientTests(ApiFixture api) : IClassFixture<ApiFixt
     }
 
     [Fact]
+    public async Task Generated_client_imports_deal_records_and_reads_the_report()
+    {
+        var buyer = Http.Unique("Client Import Buyer");
+        DealRecord[] records =
+        [
+            new() { Buyer = buyer, Target = "Client Import Target", Announced_on = "2016-04", Price_amount = 2500000.5m, Price_currency = "EUR", Products = "Widget|Gadget", Target_country = "DE" },
+            new() { Buyer = buyer, Target = "Client Import Other", Announced_on = "2017", Status = "pending" },
+            new() { Buyer = buyer, Target = buyer, Announced_on = "2018" },
+        ];
+
+        var dry = await Client.ImportDealsAsync(records, dryRun: true);
+        Assert.True(dry.DryRun);
+        Assert.Equal(2, dry.Created);
+
+        var report = await Client.ImportDealsAsync(records);
+        Assert.False(report.DryRun);
+        Assert.Equal((3, 2, 1, 2), (report.Rows, report.Created, report.Rejected, report.ProductsCreated));
+        var rejection = Assert.Single(report.Rejections);
+        Assert.Equal((3L, "target"), (rejection.Line, rejection.Field));
+
+        var again = await Client.ImportDealsAsync(records);
+        Assert.Equal(2, again.Unchanged);
+
+        var page = await Client.ListAcquisitionsAsync(q: buyer, sort: "announcedOn");
+        Assert.Equal(["2016-04", "2017"], page.Items.Select(a => a.AnnouncedOn));
+        Assert.Equal(2500000.5m, page.Items.First().Price.Amount);
+        Assert.Equal(2, page.Items.First().Products.Count);
+        Assert.Null(page.Items.Last().Price);
+        Assert.Equal(AcquisitionResponseStatus.Pending, page.Items.Last().Status);
+    }
+
+    [Fact]
     public async Task Generated_client_surfaces_problems_as_typed_exceptions()
     {
         var conflict = await Assert.ThrowsAsync<ApiException<ProblemDetails>>(() =>

@@ -17,7 +17,7 @@ public static class AcquisitionsApi
             .WithDescription("Deals matching every filter given, sorted, a page at a time, each with its buyer, target and products; follow `nextCursor` " +
                              "or the `Link` header for the next page. With `Accept: text/csv` the whole filtered list is streamed as CSV in the " +
                              "canonical import columns (no paging), ready to import elsewhere.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .Produces<Page<AcquisitionResponse>>(StatusCodes.Status200OK, "application/json", "text/csv")
             .ProducesValidationProblem();
         group.MapGet("/{id:long}", GetAcquisition).WithName("GetAcquisition")
             .WithSummary("Get an acquisition")

@@ -32,7 +32,7 @@ public static partial class ConstraintMessages
         if (e.SqlState == PostgresErrorCodes.ForeignKeyViolation && e.Detail is { } d && d.Contains("is still referenced", StringComparison.Ordinal))
         {
             var table = ReferencedFrom().Match(d).Groups["table"].Value;
-            return $"The {Singular(e.TableName)} is still referenced by {table.Replace('_', ' ')}; remove or reassign those first.";
+            return $"The {Referenced(e.ConstraintName)} is still referenced by {table.Replace('_', ' ')}; remove or reassign those first.";
         }
 
         var message = e.ConstraintName is { } name && Known.TryGetValue(name, out var known)
@@ -42,11 +42,13 @@ public static partial class ConstraintMessages
         return key.Success ? $"{message}: {key.Groups["columns"].Value} = {key.Groups["values"].Value}." : message + ".";
     }
 
-    private static string Singular(string? table) => table switch
+    // The violated foreign key belongs to the referencing table; its column says what is referenced.
+    private static string Referenced(string? constraint) => constraint switch
     {
-        "companies" => "company",
-        "products" => "product",
-        "acquisitions" => "acquisition",
+        { } c when c.Contains("maker_id", StringComparison.Ordinal) || c.Contains("buyer_id", StringComparison.Ordinal) ||
+                   c.Contains("target_id", StringComparison.Ordinal) || c.Contains("company_id", StringComparison.Ordinal) => "company",
+        { } c when c.Contains("product_id", StringComparison.Ordinal) => "product",
+        { } c when c.Contains("acquisition_id", StringComparison.Ordinal) => "acquisition",
         _ => "record",
     };
 

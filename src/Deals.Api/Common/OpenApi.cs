@@ -284,7 +284,7 @@ public static class OpenApi
             ["CreateAcquisition"] = """{"buyerId": 1, "targetId": 5, "announcedOn": "2015-10-16", "status": "completed", "type": "acquisition", "disposition": "subsidiary", "productIds": [12], "sourceUrl": "https://www.redhat.com/en/about/press-releases/red-hat-acquire-it-automation-and-devops-leader-ansible"}""",
             ["ReplaceAcquisition"] = """{"buyerId": 1, "targetId": 2, "announcedOn": "2008-09-04", "status": "completed", "price": {"amount": 107000000, "currency": "USD"}, "type": "acquisition", "terms": "cash", "disposition": "subsidiary", "productIds": [1, 2], "sourceUrl": "https://www.redhat.com/en/about/press-releases/qumranet", "notes": "Brought the KVM hypervisor and SolidICE."}""",
             ["CreateKey"] = """{"name": "ci", "role": "writer", "expiresAt": "2030-01-01T00:00:00Z"}""",
-            ["MergeCompany"] = """{"duplicate": "ansible"}""",
+            ["MergeCompany"] = """{"duplicate": "jboss-inc"}""",
             ["PatchAcquisition"] = """{"notes": "Brought the KVM hypervisor and SolidICE; KVM became the basis of Red Hat Enterprise Virtualization."}""",
         };
 
@@ -300,6 +300,19 @@ public static class OpenApi
 
         private const string ImportJsonExample =
             """[{"buyer": "Red Hat", "target": "Makara", "announced_on": "2010-11-30"}, {"buyer": "Red Hat", "target": "Gluster", "announced_on": "2011-10-04", "price_amount": 136000000, "price_currency": "USD"}]""";
+
+        // Where the shared example would do harm or cannot work: writes aim at what the sample data holds for them, or
+        // at what the create examples made (in a fresh sample database, with the examples run top to bottom), never at
+        // the deals everyone explores or the key in use.
+        private static readonly Dictionary<(string Operation, string Parameter), JsonNode> OperationParameters = new()
+        {
+            [("MergeCompany", "idOrSlug")] = JsonValue.Create("jboss"),
+            [("UndoAuditEntry", "id")] = JsonValue.Create(59),
+            [("DeleteCompany", "idOrSlug")] = JsonValue.Create("makara"),
+            [("DeleteProduct", "id")] = JsonValue.Create(13),
+            [("DeleteAcquisition", "id")] = JsonValue.Create(10),
+            [("RevokeKey", "id")] = JsonValue.Create(2),
+        };
 
         private static readonly Dictionary<string, JsonNode> Parameters = new()
         {
@@ -345,7 +358,11 @@ public static class OpenApi
                     continue;
                 }
 
-                if (Parameters.TryGetValue(name, out var example))
+                if (OperationParameters.TryGetValue((operation.OperationId ?? "", name), out var own))
+                {
+                    p.Example = own.DeepClone();
+                }
+                else if (Parameters.TryGetValue(name, out var example))
                 {
                     p.Example = example.DeepClone();
                 }
@@ -360,19 +377,38 @@ public static class OpenApi
                 }
             }
 
+            // The list streams CSV on request: the same deals as text, in the canonical import columns.
+            if (operation.OperationId == "ListAcquisitions" && operation.Responses?.TryGetValue("200", out var ok) == true &&
+                ok.Content?.TryGetValue("text/csv", out var csv) == true)
+            {
+                csv.Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    MaxLength = int.MaxValue,
+                    Description = "Every deal of the filtered list (no paging) as CSV with a header row of the canonical import columns.",
+                };
+            }
+
             if (operation.OperationId == "ImportDeals" && operation.RequestBody?.Content is { } upload)
             {
                 foreach (var (mediaType, media) in upload)
                 {
                     media.Example = ImportExamples.TryGetValue(mediaType, out var text) ? JsonValue.Create(text) : JsonNode.Parse(ImportJsonExample);
-                    if (mediaType == "application/json")
+                    if (mediaType == "application/json" && media.Schema is OpenApiSchema array)
                     {
+                        array.MaxItems = 10_000_000;
+                        array.Description = "Deal records, each a DealRecord.";
+                    }
+                    else if (mediaType != "application/json")
+                    {
+                        // The same records as text: a CSV with a header row, or one JSON object per line.
                         media.Schema = new OpenApiSchema
                         {
-                            Type = JsonSchemaType.Array,
-                            MaxItems = 10_000_000,
-                            Description = "Deal records: objects with the canonical columns as properties.",
-                            Items = new OpenApiSchema { Type = JsonSchemaType.Object, AdditionalProperties = new OpenApiSchema { MaxLength = 4000 } },
+                            Type = JsonSchemaType.String,
+                            MaxLength = int.MaxValue,
+                            Description = mediaType == "text/csv"
+                                ? "Deal records as CSV with a header row of canonical column names (those of DealRecord)."
+                                : "Deal records as one JSON object (a DealRecord) per line.",
                         };
                     }
                 }

@@ -8,7 +8,11 @@ namespace Deals.Api.Imports;
 public sealed record ImportDeal(
     long Line, string Buyer, string Target, PartialDate Announced, PartialDate? Closed, string? Status, string? Type,
     decimal? PriceAmount, string? PriceCurrency, string[] Products, string? BuyerCountry, string? TargetCountry,
-    string? SourceUrl, string? Notes);
+    string? SourceUrl, string? Notes)
+{
+    /// <summary>About how many characters the record holds, to bound a batch by size as well as by rows.</summary>
+    public int Size => Buyer.Length + Target.Length + (SourceUrl?.Length ?? 0) + (Notes?.Length ?? 0) + Products.Sum(p => p.Length) + 64;
+}
 
 /// <summary>The API's rules for a deal, applied to one imported record; the first broken rule rejects it.</summary>
 public sealed class ImportRules(ReferenceData reference, TimeProvider clock, string? defaultCurrency)

@@ -9,6 +9,9 @@ public static class ImportsApi
     /// <summary>Rows merged per transaction: large enough for set-based merges to pay, small enough to keep memory flat.</summary>
     public const int BatchSize = 20_000;
 
+    /// <summary>Characters of text per batch at most (about 8 MB in memory), so that long notes do not make a batch large.</summary>
+    public const int BatchChars = 4_000_000;
+
     /// <summary>How many rejections a report lists in full (all are counted).</summary>
     public const int MaxListedRejections = 10_000;
 
@@ -25,9 +28,9 @@ public static class ImportsApi
                 ignoring case, spaces and punctuation, and created when missing; products by name within the target. A deal is
                 matched by buyer, target and an overlapping date (`2008-09` and `2008-09-04` are one deal, which keeps the more
                 precise date) and updated, else created; importing the same file twice changes nothing. The body is streamed and
-                merged in batches of 20,000 rows, each in its own transaction. The report accounts for every row.
+                merged in batches of up to 20,000 rows (fewer when rows are long), each in its own transaction. The report accounts for every row.
                 """)
-            .Accepts<string>("text/csv", "application/x-ndjson", "application/json")
+            .Accepts<DealRecord[]>("application/json", "text/csv", "application/x-ndjson")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         return group;
@@ -57,6 +60,7 @@ public static class ImportsApi
         var rejections = new List<Rejection>();
         long rows = 0, rejected = 0, created = 0, updated = 0, unchanged = 0, companies = 0, products = 0;
         var batch = new List<ImportDeal>(BatchSize);
+        var batchChars = 0;
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         // A dry run or an atomic import keeps one transaction for everything and decides at the end; otherwise each
@@ -97,6 +101,7 @@ public static class ImportsApi
                 }
 
                 batch.Clear();
+                batchChars = 0;
                 logger.LogInformation("Import: {Rows} rows read, {Created} created, {Updated} updated, {Unchanged} unchanged, {Rejected} rejected",
                     rows, created, updated, unchanged, rejected);
             }
@@ -117,7 +122,8 @@ public static class ImportsApi
                 }
 
                 batch.Add(deal!);
-                if (batch.Count == BatchSize)
+                batchChars += deal!.Size;
+                if (batch.Count == BatchSize || batchChars >= BatchChars)
                 {
                     await FlushAsync();
                 }
