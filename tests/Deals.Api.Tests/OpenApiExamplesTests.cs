@@ -21,15 +21,7 @@ public sealed class OpenApiExamplesTests(ApiFixture api) : IClassFixture<ApiFixt
     [Fact]
     public async Task Every_operation_succeeds_with_its_examples_unedited()
     {
-        var document = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(DealsApp.RepositoryRoot(), "openapi", "deals.v1.json")))!.AsObject();
-        var operations = document["paths"]!.AsObject()
-            .SelectMany(p => p.Value!.AsObject().Where(m => Order.Contains(m.Key)).Select(m => (Path: p.Key, Method: m.Key, Operation: m.Value!.AsObject())))
-            .OrderBy(o => o.Method == "delete" ? 2 : Last.Contains((string?)o.Operation["operationId"]) ? 1 : 0)
-            .ThenBy(o => Array.IndexOf(Order, o.Method))
-            .ThenBy(o => Array.IndexOf(Last, (string?)o.Operation["operationId"]))
-            .ToList();
-        Assert.Equal(document["paths"]!.AsObject().Sum(p => p.Value!.AsObject().Count(m => Order.Contains(m.Key))), operations.Count);
-
+        var operations = InOrder();
         var failures = new List<string>();
         foreach (var (path, method, operation) in operations)
         {
@@ -43,6 +35,20 @@ public sealed class OpenApiExamplesTests(ApiFixture api) : IClassFixture<ApiFixt
         }
 
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    /// <summary>Every operation of the committed document, in the order the examples are meant to run.</summary>
+    internal static List<(string Path, string Method, JsonObject Operation)> InOrder()
+    {
+        var document = JsonNode.Parse(File.ReadAllText(Path.Combine(DealsApp.RepositoryRoot(), "openapi", "deals.v1.json")))!.AsObject();
+        var operations = document["paths"]!.AsObject()
+            .SelectMany(p => p.Value!.AsObject().Where(m => Order.Contains(m.Key)).Select(m => (Path: p.Key, Method: m.Key, Operation: m.Value!.AsObject())))
+            .OrderBy(o => o.Method == "delete" ? 2 : Last.Contains((string?)o.Operation["operationId"]) ? 1 : 0)
+            .ThenBy(o => Array.IndexOf(Order, o.Method))
+            .ThenBy(o => Array.IndexOf(Last, (string?)o.Operation["operationId"]))
+            .ToList();
+        Assert.Equal(document["paths"]!.AsObject().Sum(p => p.Value!.AsObject().Count(m => Order.Contains(m.Key))), operations.Count);
+        return operations;
     }
 
     private static HttpRequestMessage Build(string path, string method, JsonObject operation)
