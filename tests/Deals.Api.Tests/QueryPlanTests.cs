@@ -95,6 +95,17 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
     }
 
     [Fact]
+    public async Task A_currency_filter_is_a_key_of_the_currency_index_not_a_cast_column()
+    {
+        // A text parameter against the char(3) column makes PostgreSQL compare price_currency::text, which no index serves.
+        var query = AcquisitionQuery.From(new() { Currency = "KRW", MinPrice = 1_000_000m, MaxPrice = 100_000_000m }, null, null, data.Reference).OrderBy("price");
+        var plan = (await PlanAsync(AcquisitionStore.ListSql(query), query.Parameters, take: 51)).ToJsonString();
+
+        Assert.DoesNotContain("(price_currency)::text", plan);
+        Assert.Contains("\"Index Cond\":\"((price_currency = ", plan);
+    }
+
+    [Fact]
     public async Task A_deep_page_costs_what_the_first_page_costs()
     {
         var first = AcquisitionQuery.From(new(), null, null, data.Reference).OrderBy("-announcedOn");

@@ -21,7 +21,7 @@ public sealed class CompanyStore(Db db)
     private const string ByIdSql = $"SELECT {Columns} FROM companies c WHERE c.id = @Id";
     internal const string BySlugSql = $"SELECT {Columns} FROM companies c WHERE c.slug = @Slug";
     private const string ListSql = $"SELECT {Columns} FROM companies c WHERE c.id > @After ORDER BY c.id LIMIT @Take";
-    internal const string ListByCountrySql = $"SELECT {Columns} FROM companies c WHERE c.country = @Country AND c.id > @After ORDER BY c.id LIMIT @Take";
+    internal const string ListByCountrySql = $"SELECT {Columns} FROM companies c WHERE c.country = @Country::char(2) AND c.id > @After ORDER BY c.id LIMIT @Take";
 
     // Typo-tolerant: trigram similarity (pg_trgm) or a plain substring, over names and aliases alike;
     // a company scores its best match. Best first, then by id; the cursor carries score and id.
@@ -41,7 +41,7 @@ public sealed class CompanyStore(Db db)
         SELECT {Columns}, r.score
         FROM ranked r
         JOIN companies c ON c.id = r.id
-        WHERE (@Country::text IS NULL OR c.country = @Country)
+        WHERE (@Country::text IS NULL OR c.country = @Country::char(2))
           AND (r.score < @AfterScore OR (r.score = @AfterScore AND c.id > @After))
         ORDER BY r.score DESC, c.id
         LIMIT @Take
