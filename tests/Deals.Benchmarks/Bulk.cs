@@ -99,15 +99,24 @@ public static class Bulk
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        const string Columns = "id, buyer_id, target_id, announced_on, announced_precision, closed_on, closed_precision, status, price_amount, " +
-                               "price_currency, type, terms, disposition, source_url, notes, created_at, updated_at";
-        await using (var prepare = new NpgsqlCommand($"CREATE TEMP TABLE schema_rows ON COMMIT DROP AS SELECT {Columns} FROM acquisitions; TRUNCATE acquisitions CASCADE", connection, transaction))
+        // Every stored column (generated ones are computed again), as the table has them now.
+        string columns;
+        await using (var list = new NpgsqlCommand("""
+            SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position)
+            FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = 'acquisitions' AND is_generated = 'NEVER'
+            """, connection, transaction))
+        {
+            columns = (string)(await list.ExecuteScalarAsync())!;
+        }
+
+        await using (var prepare = new NpgsqlCommand($"CREATE TEMP TABLE schema_rows ON COMMIT DROP AS SELECT {columns} FROM acquisitions; TRUNCATE acquisitions CASCADE", connection, transaction))
         {
             await prepare.ExecuteNonQueryAsync();
         }
 
         var watch = Stopwatch.StartNew();
-        await using (var insert = new NpgsqlCommand($"INSERT INTO acquisitions ({Columns}) OVERRIDING SYSTEM VALUE SELECT {Columns} FROM schema_rows", connection, transaction) { CommandTimeout = 0 })
+        await using (var insert = new NpgsqlCommand($"INSERT INTO acquisitions ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM schema_rows", connection, transaction) { CommandTimeout = 0 })
         {
             await insert.ExecuteNonQueryAsync();
         }

@@ -11,7 +11,19 @@ public sealed record ImportDeal(
     string? SourceUrl, string? Notes)
 {
     /// <summary>About how many characters the record holds, to bound a batch by size as well as by rows.</summary>
-    public int Size => Buyer.Length + Target.Length + (SourceUrl?.Length ?? 0) + (Notes?.Length ?? 0) + Products.Sum(p => p.Length) + 64;
+    public int Size
+    {
+        get
+        {
+            var size = Buyer.Length + Target.Length + (SourceUrl?.Length ?? 0) + (Notes?.Length ?? 0) + 64;
+            foreach (var product in Products)
+            {
+                size += product.Length;
+            }
+
+            return size;
+        }
+    }
 }
 
 /// <summary>The API's rules for a deal, applied to one imported record; the first broken rule rejects it.</summary>

@@ -25,7 +25,7 @@ public sealed class ImportStore
             buyer_id bigint, target_id bigint) ON COMMIT DROP;
         CREATE TEMP TABLE IF NOT EXISTS import_companies (key text PRIMARY KEY, name text, country text, id bigint) ON COMMIT DROP;
         CREATE TEMP TABLE IF NOT EXISTS import_pass (LIKE import_rows, deal_id bigint, outcome text) ON COMMIT DROP;
-        CREATE TEMP TABLE IF NOT EXISTS import_outcomes (line bigint, outcome text) ON COMMIT DROP;
+        CREATE TEMP TABLE IF NOT EXISTS import_outcomes (line bigint, outcome text, deal_id bigint) ON COMMIT DROP;
         CREATE INDEX IF NOT EXISTS import_outcomes_line ON import_outcomes (line);
         TRUNCATE import_rows, import_companies, import_pass, import_outcomes;
         """;
@@ -100,15 +100,6 @@ public sealed class ImportStore
             ORDER BY a.announced_precision DESC, a.id
             LIMIT 1);
 
-        -- A row that would leave its deal closed before it was announced (the stored deal closed on 2008-03-01 and the
-        -- row makes its announcement 2008-09-04, say) is refused; its deal stays as it was.
-        UPDATE import_pass p SET outcome = 'rejected'
-        FROM acquisitions a
-        WHERE a.id = p.deal_id
-          AND CASE WHEN p.closed_on IS NOT NULL THEN p.closed_on ELSE a.closed_on END
-              < date_trunc((CASE WHEN p.closed_on IS NOT NULL THEN p.closed_precision::date_precision ELSE a.closed_precision END)::text,
-                           CASE WHEN p.announced_precision::date_precision > a.announced_precision THEN p.announced_on ELSE a.announced_on END)::date;
-
         WITH merged AS (
             SELECT a.id,
                    CASE WHEN p.announced_precision::date_precision > a.announced_precision THEN p.announced_on ELSE a.announced_on END AS announced_on,
@@ -121,35 +112,40 @@ public sealed class ImportStore
                    CASE WHEN p.price_amount IS NOT NULL THEN p.price_currency ELSE a.price_currency END AS price_currency,
                    coalesce(p.source_url, a.source_url) AS source_url,
                    coalesce(p.notes, a.notes) AS notes
-            FROM acquisitions a JOIN import_pass p ON p.deal_id = a.id
-            WHERE p.outcome IS NULL),
+            FROM acquisitions a JOIN import_pass p ON p.deal_id = a.id),
+        -- A row that would leave its deal closed before it was announced (the stored deal closed on 2008-03-01 and the
+        -- row makes its announcement 2008-09-04, say) is refused; its deal stays as it was.
+        checked AS (
+            SELECT m.*, coalesce(m.closed_on < date_trunc(m.closed_precision::text, m.announced_on)::date, false) AS refused
+            FROM merged m),
         changed AS (
             UPDATE acquisitions a
             SET announced_on = m.announced_on, announced_precision = m.announced_precision, closed_on = m.closed_on,
                 closed_precision = m.closed_precision, status = m.status, type = m.type, price_amount = m.price_amount,
                 price_currency = m.price_currency, source_url = m.source_url, notes = m.notes, updated_at = now()
-            FROM merged m
-            WHERE a.id = m.id
+            FROM checked m
+            WHERE a.id = m.id AND NOT m.refused
               AND (a.announced_on, a.announced_precision, a.closed_on, a.closed_precision, a.status, a.type, a.price_amount,
                    a.price_currency, a.source_url, a.notes)
                   IS DISTINCT FROM
                   (m.announced_on, m.announced_precision, m.closed_on, m.closed_precision, m.status, m.type, m.price_amount,
                    m.price_currency::char(3), m.source_url, m.notes)
             RETURNING a.id)
-        UPDATE import_pass p SET outcome = CASE WHEN p.deal_id IN (SELECT id FROM changed) THEN 'updated' ELSE 'unchanged' END
-        WHERE p.deal_id IS NOT NULL AND p.outcome IS NULL;
+        UPDATE import_pass p SET outcome = CASE WHEN p.deal_id IN (SELECT id FROM checked WHERE refused) THEN 'rejected'
+                                                WHEN p.deal_id IN (SELECT id FROM changed) THEN 'updated' ELSE 'unchanged' END
+        WHERE p.deal_id IS NOT NULL;
 
         WITH made AS (
             INSERT INTO acquisitions (buyer_id, target_id, announced_on, announced_precision, closed_on, closed_precision,
                                       status, price_amount, price_currency, type, source_url, notes)
             SELECT buyer_id, target_id, announced_on, announced_precision::date_precision, closed_on, closed_precision::date_precision,
                    coalesce(status, 'completed'), price_amount, price_currency, coalesce(type, 'acquisition'), source_url, notes
-            FROM import_pass WHERE deal_id IS NULL AND outcome IS NULL
+            FROM import_pass WHERE deal_id IS NULL
             RETURNING id, buyer_id, target_id, announced_on)
         UPDATE import_pass p SET deal_id = made.id, outcome = 'created'
         FROM made WHERE p.deal_id IS NULL AND p.buyer_id = made.buyer_id AND p.target_id = made.target_id AND p.announced_on = made.announced_on;
 
-        INSERT INTO import_outcomes SELECT line, outcome FROM import_pass;
+        INSERT INTO import_outcomes SELECT line, outcome, deal_id FROM import_pass;
         INSERT INTO import_outcomes
         SELECT r.line,
                -- A row superseded by a later one for the same deal changed something only if that deal changed now.
@@ -157,7 +153,8 @@ public sealed class ImportStore
                     WHEN p.outcome = 'unchanged'
                          OR (r.closed_on, r.status, r.type, r.price_amount, r.price_currency, r.products, r.source_url, r.notes)
                             IS NOT DISTINCT FROM (p.closed_on, p.status, p.type, p.price_amount, p.price_currency, p.products, p.source_url, p.notes)
-                    THEN 'unchanged' ELSE 'updated' END
+                    THEN 'unchanged' ELSE 'updated' END,
+               p.deal_id
         FROM import_rows r
         JOIN import_pass p ON p.buyer_id = r.buyer_id AND p.target_id = r.target_id AND p.announced_on = r.announced_on AND p.line <> r.line
         WHERE r.announced_precision = @Precision;
@@ -209,12 +206,7 @@ public sealed class ImportStore
                '), this row would put its closing date before its announcement date.' AS reason
         FROM import_outcomes o
         JOIN import_rows r ON r.line = o.line
-        LEFT JOIN LATERAL (
-            SELECT x.* FROM acquisitions x
-            WHERE x.buyer_id = r.buyer_id AND x.target_id = r.target_id
-              AND x.announced_on <= r.announced_until AND x.announced_until >= r.announced_on
-            ORDER BY x.announced_precision DESC, x.id
-            LIMIT 1) a ON true
+        JOIN acquisitions a ON a.id = o.deal_id
         WHERE o.outcome = 'rejected'
         ORDER BY o.line
         """;
