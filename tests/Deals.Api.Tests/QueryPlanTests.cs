@@ -106,6 +106,16 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
     }
 
     [Fact]
+    public async Task Stats_by_year_for_one_currency_read_only_the_currency_index()
+    {
+        var query = AcquisitionQuery.From(new() { Currency = "USD" }, null, null, data.Reference);
+        var plan = (await PlanAsync(Deals.Api.Stats.StatsStore.YearsSql(query), query.Parameters)).ToJsonString();
+
+        Assert.Contains("\"Node Type\":\"Index Only Scan\"", plan);
+        Assert.Contains("\"Index Name\":\"acquisitions_currency_price_idx\"", plan);
+    }
+
+    [Fact]
     public async Task A_deep_page_costs_what_the_first_page_costs()
     {
         var first = AcquisitionQuery.From(new(), null, null, data.Reference).OrderBy("-announcedOn");

@@ -38,7 +38,8 @@ public static class Bulk
             var filters = new AcquisitionFilters { AnnouncedFrom = "2015", AnnouncedTo = "2019-05" };
             var sql = CsvExport.Sql(AcquisitionQuery.From(filters, null, null, reference))
                 .Replace("@AnnouncedFrom", "'2015-01-01'::date", StringComparison.Ordinal).Replace("@AnnouncedTo", "'2019-05-31'::date", StringComparison.Ordinal);
-            await using var connection = new NpgsqlConnection(connectionString);
+            // With the API's own session settings (JIT off).
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Options = Database.SessionOptions }.ConnectionString);
             await connection.OpenAsync();
             watch.Restart();
             using var copy = await connection.BeginTextExportAsync($"COPY ({sql}) TO STDOUT (FORMAT csv)");
@@ -86,15 +87,15 @@ public static class Bulk
         }
 
         Console.WriteLine($"Import report: {report[..Math.Min(report.Length, 200)]}");
-        var schemaSeconds = await SchemaInsertSecondsAsync(new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = "deals", Password = password, Database = database }.ConnectionString);
-        return new Throughput(rows / apiSeconds, rows / copySeconds, "rows/s", rss.PeakMb, rows / schemaSeconds);
+        var schemaRowsPerSecond = await SchemaInsertRateAsync(new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = "deals", Password = password, Database = database }.ConnectionString);
+        return new Throughput(rows / apiSeconds, rows / copySeconds, "rows/s", rss.PeakMb, schemaRowsPerSecond);
     }
 
     /// <summary>
-    /// What PostgreSQL itself needs to store the same deals in the real schema: one INSERT ... SELECT of the imported
-    /// acquisitions into the emptied table, with its indexes, foreign keys and audit trigger, rolled back afterwards.
+    /// How fast PostgreSQL itself stores the same deals in the real schema (rows/s): one INSERT ... SELECT of the first
+    /// 200,000 imported acquisitions into the emptied table, with its indexes, foreign keys and audit trigger, rolled back afterwards.
     /// </summary>
-    private static async Task<double> SchemaInsertSecondsAsync(string connectionString)
+    private static async Task<double> SchemaInsertRateAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -110,20 +111,21 @@ public static class Bulk
             columns = (string)(await list.ExecuteScalarAsync())!;
         }
 
-        await using (var prepare = new NpgsqlCommand($"CREATE TEMP TABLE schema_rows ON COMMIT DROP AS SELECT {columns} FROM acquisitions; TRUNCATE acquisitions CASCADE", connection, transaction))
+        await using (var prepare = new NpgsqlCommand($"CREATE TEMP TABLE schema_rows ON COMMIT DROP AS SELECT {columns} FROM acquisitions ORDER BY id LIMIT 200000; TRUNCATE acquisitions CASCADE", connection, transaction))
         {
             await prepare.ExecuteNonQueryAsync();
         }
 
         var watch = Stopwatch.StartNew();
+        int rows;
         await using (var insert = new NpgsqlCommand($"INSERT INTO acquisitions ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM schema_rows", connection, transaction) { CommandTimeout = 0 })
         {
-            await insert.ExecuteNonQueryAsync();
+            rows = await insert.ExecuteNonQueryAsync();
         }
 
         var seconds = watch.Elapsed.TotalSeconds;
         await transaction.RollbackAsync();
-        return seconds;
+        return rows / seconds;
     }
 
     private static async Task<long> DrainAsync(Stream stream)

@@ -85,7 +85,7 @@ public static partial class Tools
 
         args.Add(database);
         cpu.Start();
-        var (code, output) = Run(Path.Combine(binDir, "pgbench"), args, new Dictionary<string, string> { ["PGPASSWORD"] = password });
+        var (code, output) = Run(Path.Combine(binDir, "pgbench"), args, new Dictionary<string, string> { ["PGPASSWORD"] = password, ["PGOPTIONS"] = Deals.Api.Common.Database.SessionOptions });
         var cpuMs = cpu.Stop();
         files.ForEach(File.Delete);
         if (code != 0)

@@ -106,8 +106,10 @@ public sealed class AcquisitionQuery
         query.Equal("a.type", "Type", Enum<DealType>("type", filters.Type));
         if (filters.Currency is { } currency)
         {
-            // A char(3) parameter, so that the (currency, price) index takes it as a key rather than a filter.
-            query.Add("a.price_currency = @Currency::char(3)", "Currency", reference.IsCurrency(currency)
+            // A char(3) parameter, so that the (currency, price) index takes it as a key rather than a filter;
+            // a currency means a disclosed price (a table constraint), said here so the planner can use that
+            // partial index, which also covers the announcement date (stats by year read only the index).
+            query.Add("a.price_currency = @Currency::char(3) AND a.price_amount IS NOT NULL", "Currency", reference.IsCurrency(currency)
                 ? currency.ToUpperInvariant()
                 : throw new RequestValidationException("currency", "Expected an ISO 4217 currency code, like USD."));
         }

@@ -44,6 +44,9 @@ public static class Database
         }
     }
 
+    /// <summary>Session settings of every API connection (tools measuring the same SQL use them too).</summary>
+    public const string SessionOptions = "-c jit=off";
+
     /// <summary>One data source for the whole app: pooled, with automatic preparation of hot statements.</summary>
     public static NpgsqlDataSource CreateDataSource(string connectionString)
     {
@@ -60,6 +63,13 @@ public static class Database
         }
 
         builder.NoResetOnClose = true;
+
+        // The API's statements are short; PostgreSQL's JIT compiles any plan it costs above 100,000 and
+        // spends more compiling than it saves (measured on 1M deals: 2.6 s of a 3.8 s CSV export).
+        if (builder.Options?.Contains("jit", StringComparison.Ordinal) != true)
+        {
+            builder.Options = ((builder.Options ?? "") + " " + SessionOptions).Trim();
+        }
 
         // A server that is down answers within seconds (503), not after the default 15 s.
         if (!new NpgsqlConnectionStringBuilder(connectionString).ContainsKey("Timeout"))
