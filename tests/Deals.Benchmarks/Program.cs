@@ -90,6 +90,7 @@ try
 {
     // Warm up the API (JIT, pools, prepared statements) before anything is measured.
     Tools.Wrk(baseUrl + "/v1/acquisitions/1", null, Connections, TimeSpan.FromSeconds(quick ? 2 : 5), httpCpu);
+    Tools.Wrk(baseUrl + "/_bench/fixed", null, Connections, TimeSpan.FromSeconds(quick ? 2 : 5), httpCpu);
     var http = Median(runs, () => Tools.Wrk(baseUrl + "/_bench/fixed", null, Connections, duration, httpCpu));
     Console.WriteLine($"HTTP limit (fixed JSON from the API process): {http.RequestsPerSecond:N0} req/s, p50 {http.P50Ms:0.00} ms, p99 {http.P99Ms:0.00} ms, {http.CpuMsPerRequest:0.000} CPU ms/req");
 
@@ -101,7 +102,7 @@ try
     foreach (var scenario in scenarios)
     {
         // Sweep pgbench's client count once each, then take the median of `runs` at the best one.
-        LoadResult PgBench(int clients) => Tools.PgBench(bin, cluster.Port, password, "deals", scenario.PgBenchScripts, clients, duration, dbCpu);
+        LoadResult PgBench(int clients) => Tools.PgBench(bin, cluster.Port, password, "deals", scenario.PgBenchScripts, clients, duration, dbCpu, scenario.Variables, scenario.SessionOptions);
         var best = scenario.ClientSweep.Select(c => (Clients: c, Result: PgBench(c))).MaxBy(x => x.Result.RequestsPerSecond);
         var database = (best.Clients, Result: MedianOf([best.Result, .. Enumerable.Range(1, runs - 1).Select(_ => PgBench(best.Clients))]));
         rss.Reset();

@@ -14,7 +14,16 @@ namespace Deals.Benchmarks;
 /// One measured operation: the HTTP request wrk sends (a fixed path, or a Lua script choosing each
 /// request) and the same SQL the endpoint runs, as pgbench scripts over the same inputs.
 /// </summary>
-public sealed record Scenario(string Name, string Path, string? Lua, IReadOnlyList<string> PgBenchScripts, IReadOnlyList<int> ClientSweep);
+/// <remarks>
+/// The pgbench side sends the endpoint's parameters as parameters (pgbench variables), so PostgreSQL plans and
+/// caches the statement as it does for the API; where the API plans a query for its values every time
+/// (<see cref="Deals.Api.Common.Db.QueryPlannedAsync{T}"/>), so does pgbench (<see cref="PlannedForValues"/>).
+/// </remarks>
+public sealed record Scenario(string Name, string Path, string? Lua, IReadOnlyList<string> PgBenchScripts, IReadOnlyList<int> ClientSweep,
+    IReadOnlyDictionary<string, string>? Variables = null, string? SessionOptions = null)
+{
+    public const string PlannedForValues = "-c plan_cache_mode=force_custom_plan";
+}
 
 public static class Scenarios
 {
@@ -55,19 +64,25 @@ public static class Scenarios
             new("company-by-slug", "/", ChoiceLua([.. slugs.Select(s => "/v1/companies/" + s)]),
                 [.. slugs.Select(s => PgBench(CompanyStore.BySlugSql, ("Slug", Literal(s))))], single),
             new("list-by-buyer", "/", ChoiceLua([.. buyers.Select(b => $"/v1/acquisitions?buyer={b}&sort=-announcedOn&limit=50")]),
-                [.. buyers.Select(b => PgBench(AcquisitionStore.ListSql(byBuyer), ("BuyerId", b.ToString(CultureInfo.InvariantCulture)), ("Take", "51")))], sweep),
+                [.. buyers.Select(b => $"\\set buyer {b}\n" + PgBench(AcquisitionStore.ListSql(byBuyer), ("BuyerId", ":buyer"), ("Take", ":take")))], sweep,
+                new Dictionary<string, string> { ["take"] = "51" }),
             new("list-filtered", "/v1/acquisitions?announcedFrom=2000&announcedTo=2005&minPrice=1000000&maxPrice=100000000&currency=USD&limit=50", null,
-                [PgBench(AcquisitionStore.ListSql(filtered), ("AnnouncedFrom", "'2000-01-01'"), ("AnnouncedTo", "'2005-12-31'"), ("MinPrice", "1000000"),
-                    ("MaxPrice", "100000000"), ("Currency", "'USD'"), ("Take", "51"))], sweep),
+                [PgBench(AcquisitionStore.ListSql(filtered), ("AnnouncedFrom", ":from"), ("AnnouncedTo", ":to"), ("MinPrice", ":min"),
+                    ("MaxPrice", ":max"), ("Currency", ":currency"), ("Take", ":take"))], sweep,
+                new Dictionary<string, string> { ["from"] = "2000-01-01", ["to"] = "2005-12-31", ["min"] = "1000000", ["max"] = "100000000", ["currency"] = "USD", ["take"] = "51" },
+                Scenario.PlannedForValues),
             new("deep-page", $"/v1/acquisitions?sort=-announcedOn&limit=50&cursor={deepCursor}", null,
-                [PgBench(AcquisitionStore.ListSql(deep), ("K0", $"'{deepKeys[0]}'::date"), ("K1", deepKeys[1]), ("Take", "51"))], sweep),
+                [PgBench(AcquisitionStore.ListSql(deep), ("K0", ":k0::date"), ("K1", ":k1"), ("Take", ":take"))], sweep,
+                new Dictionary<string, string> { ["k0"] = deepKeys[0], ["k1"] = deepKeys[1], ["take"] = "51" }),
             new("company-search", "/", ChoiceLua([.. names.Select(n => "/v1/companies?q=" + Uri.EscapeDataString(n))]),
                 [.. names.Select(n => PgBench(CompanyStore.SearchSql, ("Q", Literal(n)), ("Like", Literal("%" + AcquisitionQuery.EscapeLike(n) + "%")),
                     ("Country", "NULL"), ("AfterScore", "'Infinity'::real"), ("After", "0"), ("Take", "51")))], sweep),
             new("parents-chain", "/", ChoiceLua([.. targets.Select(t => $"/v1/companies/{t}/parents")]),
-                [.. targets.Select(t => PgBench(ControlStore.ParentsSql, ("Id", t.ToString(CultureInfo.InvariantCulture)), ("AsOf", $"'{today}'::date")))], sweep),
+                [.. targets.Select(t => $"\\set id {t}\n" + PgBench(ControlStore.ParentsSql, ("Id", ":id"), ("AsOf", ":asof::date")))], sweep,
+                new Dictionary<string, string> { ["asof"] = today }),
             new("stats-years", "/v1/stats/years?currency=USD", null,
-                ["SET work_mem = '64MB';\n" + PgBench(StatsStore.YearsSql(years), ("Currency", "'USD'"))], sweep),
+                ["SET work_mem = '64MB';\n" + PgBench(StatsStore.YearsSql(years), ("Currency", ":currency"))], sweep,
+                new Dictionary<string, string> { ["currency"] = "USD" }, Scenario.PlannedForValues),
         ];
     }
 

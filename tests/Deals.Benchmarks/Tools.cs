@@ -67,8 +67,13 @@ public static partial class Tools
         return new LoadResult(rps, WrkLatency(output, "50"), WrkLatency(output, "99"), errors, requests > 0 ? cpuMs / requests : 0);
     }
 
-    /// <summary>pgbench running <paramref name="script"/> with prepared statements; returns transactions per second.</summary>
-    public static LoadResult PgBench(string binDir, int port, string password, string database, IReadOnlyList<string> scripts, int clients, TimeSpan duration, CpuMeter cpu)
+    /// <summary>
+    /// pgbench running the scripts with prepared statements (their <c>:variables</c> sent as parameters, from
+    /// <c>\set</c> lines or <paramref name="variables"/>), in sessions with the API's settings plus
+    /// <paramref name="sessionOptions"/>; returns transactions per second.
+    /// </summary>
+    public static LoadResult PgBench(string binDir, int port, string password, string database, IReadOnlyList<string> scripts, int clients, TimeSpan duration, CpuMeter cpu,
+        IReadOnlyDictionary<string, string>? variables = null, string? sessionOptions = null)
     {
         var files = scripts.Select(s =>
         {
@@ -83,9 +88,15 @@ public static partial class Tools
             args.AddRange(["-f", f]);
         }
 
+        foreach (var (name, value) in variables ?? new Dictionary<string, string>())
+        {
+            args.AddRange(["-D", $"{name}={value}"]);
+        }
+
         args.Add(database);
         cpu.Start();
-        var (code, output) = Run(Path.Combine(binDir, "pgbench"), args, new Dictionary<string, string> { ["PGPASSWORD"] = password, ["PGOPTIONS"] = Deals.Api.Common.Database.SessionOptions });
+        var (code, output) = Run(Path.Combine(binDir, "pgbench"), args, new Dictionary<string, string> { ["PGPASSWORD"] = password, ["PGOPTIONS"] = (Deals.Api.Common.Database.SessionOptions + " " + sessionOptions).Trim() });
+        Thread.Sleep(300); // the run's backends exit and are reaped, so that their CPU time reaches the postmaster's children total
         var cpuMs = cpu.Stop();
         files.ForEach(File.Delete);
         if (code != 0)

@@ -86,6 +86,12 @@ public sealed class AcquisitionQuery
 
     public DynamicParameters Parameters { get; } = new();
 
+    /// <summary>
+    /// Filters beyond the buyer and target (ranges, enums, a name, a product): the best plan depends on
+    /// their values, so the query is planned for them each time (<see cref="Common.Db.QueryPlannedAsync{T}"/>).
+    /// </summary>
+    public bool DependsOnValues { get; private set; }
+
     public IReadOnlyList<SortField> Sort { get; private set; } = [new("id", "a.id", false)];
 
     /// <summary>The normalised sort, as a cursor must repeat it.</summary>
@@ -141,6 +147,7 @@ public sealed class AcquisitionQuery
         }
 
         query.Add("a.updated_at >= @UpdatedSince", "UpdatedSince", filters.UpdatedSince?.UtcDateTime);
+        query.DependsOnValues = query._where.Count > (buyerId is null ? 0 : 1) + (targetId is null ? 0 : 1);
         return query;
     }
 

@@ -98,7 +98,8 @@ public sealed class AcquisitionStore(Db db)
     {
         query.Parameters.Add("Take", take);
         var sql = ListSql(query);
-        var rows = await db.QueryAsync<AcquisitionRow>(new CommandDefinition(sql, query.Parameters, cancellationToken: cancellationToken));
+        var command = new CommandDefinition(sql, query.Parameters, cancellationToken: cancellationToken);
+        var rows = query.DependsOnValues ? await db.QueryPlannedAsync<AcquisitionRow>(command) : await db.QueryAsync<AcquisitionRow>(command);
         return [.. rows.Select(r => r.ToResponse())];
     }
 

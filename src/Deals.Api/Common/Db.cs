@@ -40,6 +40,24 @@ public sealed class Db(NpgsqlDataSource source, NpgsqlDataSource? fallback = nul
     public Task<IEnumerable<T>> QueryAsync<T>(CommandDefinition command) =>
         RunAsync(c => c.QueryAsync<T>(command));
 
+    /// <summary>
+    /// A query whose best plan depends on its values (filters, ranges, a search term), planned for them
+    /// every time. A prepared statement otherwise moves to one generic plan after five executions, and for
+    /// a filtered list that plan was 50 times slower (381 ms against 7 ms on 1M deals); planning costs about
+    /// 1 ms. The setting lasts for the statements' own implicit transaction, in the same round trip.
+    /// </summary>
+    public Task<IEnumerable<T>> QueryPlannedAsync<T>(CommandDefinition command) =>
+        RunAsync(async c =>
+        {
+            using var grid = await c.QueryMultipleAsync(new CommandDefinition(CustomPlanSql + command.CommandText, command.Parameters,
+                command.Transaction, command.CommandTimeout, command.CommandType, command.Flags, command.CancellationToken));
+            await grid.ReadAsync();
+            return await grid.ReadAsync<T>();
+        });
+
+    /// <summary>Plans the rest of the current transaction's statements for their parameter values.</summary>
+    public const string CustomPlanSql = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true);\n";
+
     public Task<T?> QuerySingleOrDefaultAsync<T>(CommandDefinition command) =>
         RunAsync(c => c.QuerySingleOrDefaultAsync<T>(command));
 

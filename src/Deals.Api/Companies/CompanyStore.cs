@@ -103,7 +103,7 @@ public sealed class CompanyStore(Db db)
         string q, string? country, (float Score, long Id) after, int take, CancellationToken cancellationToken)
     {
         var text = q.Trim().ToLowerInvariant();
-        var rows = await db.QueryAsync<CompanyRow>(new CommandDefinition(SearchSql, new
+        var rows = await db.QueryPlannedAsync<CompanyRow>(new CommandDefinition(SearchSql, new
         {
             Q = text,
             Like = "%" + Acquisitions.AcquisitionQuery.EscapeLike(text) + "%",

@@ -47,7 +47,10 @@ public sealed class CsvExport(AcquisitionQuery query, Db db) : IResult
 
         await csv.NextRecordAsync();
         await using var connection = await db.OpenConnectionAsync(httpContext.RequestAborted);
-        var rows = connection.QueryUnbufferedAsync<Row>(Sql(query), query.Parameters);
+        // Planned for this export's filters (see Db.QueryPlannedAsync), in a transaction of its own.
+        await using var transaction = await connection.BeginTransactionAsync(httpContext.RequestAborted);
+        await connection.ExecuteAsync(new CommandDefinition(Db.CustomPlanSql, transaction: transaction, cancellationToken: httpContext.RequestAborted));
+        var rows = connection.QueryUnbufferedAsync<Row>(Sql(query), query.Parameters, transaction);
         await foreach (var row in rows.WithCancellation(httpContext.RequestAborted))
         {
             csv.WriteField(row.Buyer);

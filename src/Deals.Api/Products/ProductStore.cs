@@ -101,7 +101,7 @@ public sealed class ProductStore(Db db)
     public async Task<List<(ProductResponse Product, float Score)>> SearchAsync(string q, (float Score, long Id) after, int take, CancellationToken cancellationToken)
     {
         var text = q.Trim().ToLowerInvariant();
-        var rows = await db.QueryAsync<ProductRow>(new CommandDefinition(SearchSql, new
+        var rows = await db.QueryPlannedAsync<ProductRow>(new CommandDefinition(SearchSql, new
         {
             Q = text,
             Like = "%" + Acquisitions.AcquisitionQuery.EscapeLike(text) + "%",

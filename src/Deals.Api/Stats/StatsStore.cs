@@ -59,8 +59,8 @@ public sealed class StatsStore(Db db)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             groupsInIndexOrder
-                ? "SELECT set_config('work_mem', '64MB', true), set_config('enable_hashagg', 'off', true)"
-                : "SELECT set_config('work_mem', '64MB', true)",
+                ? "SELECT set_config('work_mem', '64MB', true), set_config('enable_hashagg', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)"
+                : "SELECT set_config('work_mem', '64MB', true), set_config('plan_cache_mode', 'force_custom_plan', true)",
             transaction: transaction, cancellationToken: cancellationToken));
         var rows = (await connection.QueryAsync<T>(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken))).ToList();
         await transaction.CommitAsync(cancellationToken);
