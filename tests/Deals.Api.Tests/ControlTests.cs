@@ -102,6 +102,22 @@ public sealed class ControlTests(ApiFixture api) : IClassFixture<ApiFixture>
         await Client.GetAsync("/v1/companies/nobody/tree").ShouldBeProblem(HttpStatusCode.NotFound, "/problems/not-found");
     }
 
+    [Fact]
+    public async Task Parents_name_the_company_by_id_or_slug_and_an_unknown_one_is_404()
+    {
+        var bySlug = await Client.GetAsync("/v1/companies/qumranet/parents").ShouldBe(HttpStatusCode.OK);
+        var id = (long)bySlug["company"]!["id"]!;
+        var byId = await Client.GetAsync($"/v1/companies/{id}/parents").ShouldBe(HttpStatusCode.OK);
+
+        Assert.Equal("qumranet", (string?)byId["company"]!["slug"]);
+        Assert.Equal("Qumranet", (string?)byId["company"]!["name"]);
+        Assert.Equal(["red-hat", "ibm"], Slugs(byId["parents"]!));
+        Assert.Equal(bySlug.ToJsonString(), byId.ToJsonString());
+
+        await Client.GetAsync("/v1/companies/nobody/parents").ShouldBeProblem(HttpStatusCode.NotFound, "/problems/not-found");
+        await Client.GetAsync("/v1/companies/999999999/parents").ShouldBeProblem(HttpStatusCode.NotFound, "/problems/not-found");
+    }
+
     /// <summary>The slugs in the order the API gave them (nearest parent first).</summary>
     private static List<string?> Slugs(JsonNode list) => [.. list.AsArray().Select(p => (string?)p!["company"]!["slug"])];
 

@@ -146,7 +146,7 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
             ("owners", ProductStore.OwnersSql, new { Id = product }),
             ("deals as buyer", AcquisitionStore.ByBuyerSql, new { CompanyId = busyBuyer, After = 0L, Take = 51 }),
             ("deals as target", AcquisitionStore.ByTargetSql, new { CompanyId = target, After = 0L, Take = 51 }),
-            ("parents", ControlStore.ParentsSql, new { Id = target, AsOf = DateOnly.FromDateTime(DateTime.UtcNow) }),
+            ("parents", ControlStore.ParentsByIdSql, new { Id = target, AsOf = DateOnly.FromDateTime(DateTime.UtcNow) }),
             ("tree", ControlStore.TreeSql, new { Id = busyBuyer, Depth = 5, Limit = ControlStore.MaxTreeEdges + 1 }),
         };
 

@@ -96,19 +96,15 @@ public static class CompaniesApi
     public static async Task<Results<Ok<ParentChain>, ProblemHttpResult>> GetCompanyParents(
         [Description("Company id or slug.")] string idOrSlug,
         [Description("The date to look at: a partial date (`2010`, `2010-06`, `2010-06-30`); default today.")] string? asOf,
-        CompanyStore companies, ControlStore control, TimeProvider clock, CancellationToken cancellationToken)
+        ControlStore control, TimeProvider clock, CancellationToken cancellationToken)
     {
         PartialDate? date = asOf is null ? null
             : PartialDate.TryParse(asOf, out var parsed) ? parsed
             : throw new RequestValidationException("asOf", $"Expected a date: {PartialDate.FormatDescription}.");
-        if (await companies.GetAsync(CompanyKey.Parse(idOrSlug), cancellationToken) is not { } company)
-        {
-            return NotFound(idOrSlug);
-        }
-
         var until = date?.End ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        var parents = await control.ParentsAsync(company.Id, until, cancellationToken);
-        return TypedResults.Ok(new ParentChain(new CompanySummary(company.Id, company.Slug, company.Name), date, parents));
+        return await control.ParentsAsync(CompanyKey.Parse(idOrSlug), until, cancellationToken) is { } chain
+            ? TypedResults.Ok(new ParentChain(chain.Company, date, chain.Parents))
+            : NotFound(idOrSlug);
     }
 
     public static async Task<Results<Ok<AcquisitionTree>, ProblemHttpResult>> GetCompanyTree(

@@ -16,10 +16,15 @@ public sealed class ControlStore(Db db)
 
     // Upward: the latest completed deal (by closing, else announcement, date) in which the company was
     // acquired and stayed a subsidiary or division, as of the date; then the same for the buyer.
-    // The path array stops a cycle; the depth bound stops anything else.
-    internal const string ParentsSql = $"""
+    // The path array stops a cycle; the depth bound stops anything else. The first row is the company
+    // itself (found by id or slug in the same statement, no deal); none means there is no such company.
+    internal static readonly string ParentsByIdSql = ParentsSql("c.id = @Id");
+    internal static readonly string ParentsBySlugSql = ParentsSql("c.slug = @Slug");
+
+    private static string ParentsSql(string start) => $"""
         WITH RECURSIVE chain AS (
-            SELECT @Id::bigint AS company_id, 0 AS depth, ARRAY[@Id::bigint] AS path, NULL::bigint AS via
+            SELECT c.id AS company_id, 0 AS depth, ARRAY[c.id] AS path, NULL::bigint AS via
+            FROM companies c WHERE {start}
             UNION ALL
             SELECT step.buyer_id, chain.depth + 1, chain.path || step.buyer_id, step.id
             FROM chain
@@ -37,7 +42,7 @@ public sealed class ControlStore(Db db)
         SELECT c.id, c.slug, c.name, {DealColumns}
         FROM chain
         JOIN companies c ON c.id = chain.company_id
-        JOIN acquisitions d ON d.id = chain.via
+        LEFT JOIN acquisitions d ON d.id = chain.via
         ORDER BY chain.depth
         """;
 
@@ -66,10 +71,12 @@ public sealed class ControlStore(Db db)
         CROSS JOIN LATERAL (SELECT d.* FROM acquisitions d WHERE d.id = e.deal_id OFFSET 0) d
         """;
 
-    public async Task<List<Parent>> ParentsAsync(long companyId, DateOnly asOf, CancellationToken cancellationToken)
+    /// <summary>The company and its chain of parents, nearest first, in one statement; null when there is no such company.</summary>
+    public async Task<(CompanySummary Company, List<Parent> Parents)?> ParentsAsync(CompanyKey key, DateOnly asOf, CancellationToken cancellationToken)
     {
-        var rows = await db.QueryAsync<EdgeRow>(new CommandDefinition(ParentsSql, new { Id = companyId, AsOf = asOf }, cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new Parent(r.Company, r.Deal))];
+        var rows = (await db.QueryAsync<EdgeRow>(new CommandDefinition(key.Id is null ? ParentsBySlugSql : ParentsByIdSql,
+            new { key.Id, key.Slug, AsOf = asOf }, cancellationToken: cancellationToken))).ToList();
+        return rows.Count == 0 ? null : (rows[0].Company, [.. rows.Skip(1).Select(r => new Parent(r.Company, r.Deal))]);
     }
 
     /// <summary>The tree's edges, up to the size limit (Truncated when there were more).</summary>
