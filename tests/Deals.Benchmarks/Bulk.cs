@@ -93,7 +93,7 @@ public static class Bulk
 
     /// <summary>
     /// How fast PostgreSQL itself stores the same deals in the real schema (rows/s): one INSERT ... SELECT of the first
-    /// 200,000 imported acquisitions into the emptied table, with its indexes, foreign keys and audit trigger, rolled back afterwards.
+    /// 100,000 imported acquisitions into the emptied table, with its indexes, foreign keys and audit trigger, rolled back afterwards.
     /// </summary>
     private static async Task<double> SchemaInsertRateAsync(string connectionString)
     {
@@ -111,7 +111,7 @@ public static class Bulk
             columns = (string)(await list.ExecuteScalarAsync())!;
         }
 
-        await using (var prepare = new NpgsqlCommand($"CREATE TEMP TABLE schema_rows ON COMMIT DROP AS SELECT {columns} FROM acquisitions ORDER BY id LIMIT 200000; TRUNCATE acquisitions CASCADE", connection, transaction))
+        await using (var prepare = new NpgsqlCommand($"CREATE TEMP TABLE schema_rows ON COMMIT DROP AS SELECT {columns} FROM acquisitions ORDER BY id LIMIT 100000; TRUNCATE acquisitions CASCADE", connection, transaction))
         {
             await prepare.ExecuteNonQueryAsync();
         }

@@ -101,10 +101,11 @@ try
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var scenario in scenarios)
     {
-        // Sweep pgbench's client count once each, then take the median of `runs` at the best one.
+        // Sweep pgbench's client count once each and repeat the best count once (full runs): the limit is the best
+        // of these, which is never below their median, so the ratios err against Deals rather than for it.
         LoadResult PgBench(int clients) => Tools.PgBench(bin, cluster.Port, password, "deals", scenario.PgBenchScripts, clients, duration, dbCpu, scenario.Variables, scenario.SessionOptions);
         var best = scenario.ClientSweep.Select(c => (Clients: c, Result: PgBench(c))).MaxBy(x => x.Result.RequestsPerSecond);
-        var database = (best.Clients, Result: MedianOf([best.Result, .. Enumerable.Range(1, runs - 1).Select(_ => PgBench(best.Clients))]));
+        var database = (best.Clients, Result: new[] { best.Result }.Concat(Enumerable.Range(0, Math.Min(1, runs - 1)).Select(_ => PgBench(best.Clients))).MaxBy(r => r.RequestsPerSecond)!);
         rss.Reset();
         var measured = Median(runs, () => Tools.Wrk(baseUrl + scenario.Path, scenario.Lua, Connections, duration, dealsCpu));
         var composed = 1 / (1 / database.Result.RequestsPerSecond + 1 / http.RequestsPerSecond);
