@@ -81,8 +81,8 @@ public static class Scenarios
                 [.. targets.Select(t => $"\\set id {t}\n" + PgBench(ControlStore.ParentsByIdSql, ("Id", ":id"), ("AsOf", ":asof::date")))], sweep,
                 new Dictionary<string, string> { ["asof"] = today }),
             new("stats-years", "/v1/stats/years?currency=USD", null,
-                ["SET work_mem = '64MB';\n" + PgBench(StatsStore.YearsSql(years), ("Currency", ":currency"))], sweep,
-                new Dictionary<string, string> { ["currency"] = "USD" }, Scenario.PlannedForValues),
+                [PgBench(StatsStore.YearsSql(years), ("Currency", ":currency"))], sweep,
+                new Dictionary<string, string> { ["currency"] = "USD" }, Scenario.PlannedForValues + " -c work_mem=64MB"),
         ];
     }
 

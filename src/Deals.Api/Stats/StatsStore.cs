@@ -58,9 +58,9 @@ public sealed class StatsStore(Db db)
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
-            groupsInIndexOrder
-                ? "SELECT set_config('work_mem', '64MB', true), set_config('enable_hashagg', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)"
-                : "SELECT set_config('work_mem', '64MB', true), set_config('plan_cache_mode', 'force_custom_plan', true)",
+            Db.CustomPlanSql + (groupsInIndexOrder
+                ? "SELECT set_config('work_mem', '64MB', true), set_config('enable_hashagg', 'off', true)"
+                : "SELECT set_config('work_mem', '64MB', true)"),
             transaction: transaction, cancellationToken: cancellationToken));
         var rows = (await connection.QueryAsync<T>(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken))).ToList();
         await transaction.CommitAsync(cancellationToken);
