@@ -112,6 +112,15 @@ public sealed class QueryTests(QueryFixture api) : IClassFixture<QueryFixture>
         Assert.Empty(await WalkAsync("/v1/acquisitions?maxPrice=0", 50));
     }
 
+    [Fact]
+    public async Task A_company_given_by_id_with_no_matching_deals_is_an_empty_page_not_an_error()
+    {
+        var redHat = (await api.QueryAsync<long>("SELECT id FROM companies WHERE slug = 'red-hat'")).Single();
+        var page = await Client.GetAsync($"/v1/acquisitions?buyer={redHat}&announcedTo=1900").ShouldBe(HttpStatusCode.OK);
+        Assert.Empty(page["items"]!.AsArray());
+        Assert.NotEmpty(await WalkAsync($"/v1/acquisitions?buyer={redHat}", 50));
+    }
+
     public static TheoryData<string, string> Sorts => new()
     {
         { "announcedOn", "a.announced_on, a.id" },
@@ -148,6 +157,8 @@ public sealed class QueryTests(QueryFixture api) : IClassFixture<QueryFixture>
     [InlineData("minPrice=-1", "minPrice")]
     [InlineData("minPrice=abc", "minPrice")]
     [InlineData("buyer=no-such-company", "buyer")]
+    [InlineData("buyer=987654321", "buyer")]
+    [InlineData("buyer=red-hat&target=987654321", "target")]
     [InlineData("disclosed=maybe", "disclosed")]
     [InlineData("updatedSince=yesterday", "updatedSince")]
     [InlineData("limit=0", "limit")]
