@@ -58,12 +58,17 @@ public static class OpenApi
 
     public static WebApplication UseDealsOpenApi(this WebApplication app)
     {
-        app.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
-        app.UseSwaggerUI(o =>
+        // Only requests for the document or the UI go through Swashbuckle's middleware, which otherwise matches
+        // every API request's path against its route template and a regular expression.
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/openapi") || c.Request.Path.StartsWithSegments("/swagger"), docs =>
         {
-            o.SwaggerEndpoint(DocumentPath, "Deals API v1");
-            o.RoutePrefix = "swagger";
-            o.DocumentTitle = "Deals API";
+            docs.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
+            docs.UseSwaggerUI(o =>
+            {
+                o.SwaggerEndpoint(DocumentPath, "Deals API v1");
+                o.RoutePrefix = "swagger";
+                o.DocumentTitle = "Deals API";
+            });
         });
         return app;
     }
