@@ -29,11 +29,11 @@ public static class ReadRouting
             if (context is null || IsRead(context.Request.Method))
             {
                 return sources.Read is not null && context is not null && !context.Items.ContainsKey(UsePrimary)
-                    ? new Db(sources.Read, fallback: sources.Primary)
-                    : new Db(sources.Primary);
+                    ? new Db(sources.Read, sources.HeavySlots, fallback: sources.Primary)
+                    : new Db(sources.Primary, sources.HeavySlots);
             }
 
-            return new Db(sources.Primary, actor: context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, writes: true);
+            return new Db(sources.Primary, sources.HeavySlots, actor: context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, writes: true);
         });
         return services;
     }

@@ -53,7 +53,10 @@ public sealed class StatsStore(Db db)
     /// order of the buyer index than hashed, which the planner misjudges (measured on 1M deals:
     /// 535 → 203 ms unfiltered, 512 → 390 ms by status, never slower), so that query turns hashing off.
     /// </summary>
-    private async Task<List<T>> AggregateAsync<T>(string sql, object parameters, bool groupsInIndexOrder, CancellationToken cancellationToken)
+    private Task<List<T>> AggregateAsync<T>(string sql, object parameters, bool groupsInIndexOrder, CancellationToken cancellationToken) =>
+        db.HeavyAsync(() => AggregateNowAsync<T>(sql, parameters, groupsInIndexOrder, cancellationToken), cancellationToken);
+
+    private async Task<List<T>> AggregateNowAsync<T>(string sql, object parameters, bool groupsInIndexOrder, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

@@ -1,0 +1,91 @@
+using System.Net;
+using Deals.Api.Tests.Infrastructure;
+using Npgsql;
+
+namespace Deals.Api.Tests;
+
+public sealed class OneHeavySlotFixture : ApiFixture
+{
+    protected override IEnumerable<string> Settings => ["--Database:HeavyQuerySlots=1"];
+}
+
+/// <summary>
+/// Queries that cost the database real CPU (search, stats, filtered lists) run a few at a time
+/// (<c>Database:HeavyQuerySlots</c>); the others wait in the API, not in PostgreSQL, and are then answered.
+/// </summary>
+public sealed class HeavyQueryTests(OneHeavySlotFixture api) : IClassFixture<OneHeavySlotFixture>
+{
+    private const string Search = "similarity(lower(c.name)";
+
+    [Fact]
+    public async Task Heavy_queries_beyond_the_slots_wait_in_the_api_and_are_then_answered()
+    {
+        // Hold a lock the search needs, so that the first search stays in PostgreSQL, holding the only slot.
+        await using var blocker = await LockAliasesAsync();
+
+        var searches = new[] { "red hat", "qumranet", "jboss" }.Select(q => api.Client.GetAsync($"/v1/companies?q={q}")).ToList();
+        var waiting = 0L;
+        for (var i = 0; i < 100 && waiting == 0; i++)
+        {
+            await Task.Delay(50);
+            waiting = await RunningSearchesAsync();
+        }
+
+        Assert.Equal(1, waiting);
+        await Task.Delay(500);
+        Assert.Equal(1, await RunningSearchesAsync());
+        Assert.All(searches, s => Assert.False(s.IsCompleted));
+
+        await blocker.ReleaseAsync();
+        foreach (var response in await Task.WhenAll(searches))
+        {
+            var page = await response.ShouldBe(HttpStatusCode.OK);
+            Assert.NotEmpty(page["items"]!.AsArray());
+        }
+    }
+
+    [Fact]
+    public async Task A_client_that_gives_up_while_waiting_for_a_slot_does_not_keep_it()
+    {
+        await using var blocker = await LockAliasesAsync();
+
+        var first = api.Client.GetAsync("/v1/companies?q=red hat");
+        using (var impatient = new CancellationTokenSource(TimeSpan.FromMilliseconds(500)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => api.Client.GetAsync("/v1/companies?q=jboss", impatient.Token));
+        }
+
+        await blocker.ReleaseAsync();
+        await first.ShouldBe(HttpStatusCode.OK);
+
+        // The slot is free again: the next search is answered at once.
+        var next = await api.Client.GetAsync("/v1/companies?q=qumranet").ShouldBe(HttpStatusCode.OK);
+        Assert.NotEmpty(next["items"]!.AsArray());
+    }
+
+    /// <summary>A lock every search waits for, held until released.</summary>
+    private async Task<AliasLock> LockAliasesAsync()
+    {
+        var connection = new NpgsqlConnection(api.ConnectionString);
+        await connection.OpenAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var command = new NpgsqlCommand("LOCK TABLE company_aliases IN ACCESS EXCLUSIVE MODE", connection, transaction);
+        await command.ExecuteNonQueryAsync();
+        return new AliasLock(connection, transaction);
+    }
+
+    private sealed class AliasLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public Task ReleaseAsync() => transaction.CommitAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
+    private async Task<long> RunningSearchesAsync() =>
+        (await api.QueryAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%' || @Search || '%' AND pid <> pg_backend_pid()",
+            new { Search })).Single();
+}
