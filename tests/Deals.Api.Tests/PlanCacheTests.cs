@@ -15,44 +15,72 @@ public sealed class PlanCacheTests : IAsyncLifetime
     private const string Sql = "SELECT id FROM companies WHERE name >= @From ORDER BY id LIMIT 3";
     private string _connectionString = "";
     private NpgsqlDataSource? _source;
+    private NpgsqlDataSource? _multiplexed;
 
     public async Task InitializeAsync()
     {
         _connectionString = await TestDatabase.CreateAsync();
-        _source = Database.CreateDataSource(new NpgsqlConnectionStringBuilder(_connectionString) { MaxPoolSize = 1 }.ConnectionString);
+        var oneConnection = new NpgsqlConnectionStringBuilder(_connectionString) { MaxPoolSize = 1 }.ConnectionString;
+        _source = Database.CreateDataSource(oneConnection);
+        _multiplexed = Database.CreateDataSource(oneConnection, multiplexing: true);
     }
 
     public async Task DisposeAsync()
     {
         await _source!.DisposeAsync();
+        await _multiplexed!.DisposeAsync();
         await TestDatabase.DropAsync(_connectionString);
     }
 
     [Fact]
-    public async Task A_value_dependent_query_gets_a_plan_for_its_values_every_time()
+    public void Reads_share_connections_and_writes_do_not()
     {
-        var db = new Db(_source!);
+        Assert.True(new NpgsqlConnectionStringBuilder(_multiplexed!.ConnectionString).Multiplexing);
+        Assert.False(new NpgsqlConnectionStringBuilder(_source!.ConnectionString).Multiplexing);
+    }
+
+    [Fact]
+    public async Task The_connection_string_has_the_last_word_on_multiplexing_and_timeouts()
+    {
+        var configured = new NpgsqlConnectionStringBuilder(_connectionString) { Multiplexing = false, Timeout = 7 }.ConnectionString;
+        await using var reads = Database.CreateDataSource(configured, multiplexing: true);
+        var settings = new NpgsqlConnectionStringBuilder(reads.ConnectionString);
+        Assert.False(settings.Multiplexing);
+        Assert.Equal(7, settings.Timeout);
+
+        // Unset, an unreachable server is given up after 3 s (a 503) rather than Npgsql's 15.
+        Assert.Equal(3, new NpgsqlConnectionStringBuilder(_source!.ConnectionString).Timeout);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_value_dependent_query_gets_a_plan_for_its_values_every_time(bool multiplexing)
+    {
+        var db = new Db(multiplexing ? _multiplexed! : _source!);
         for (var i = 0; i < 10; i++)
         {
             var ids = await db.QueryPlannedAsync<long>(new CommandDefinition(Sql, new { From = "A" }));
             Assert.NotEmpty(ids);
         }
 
-        var (custom, generic) = await PlansAsync();
+        var (custom, generic) = await PlansAsync(multiplexing ? _multiplexed! : _source!);
         Assert.Equal(0, generic);
         Assert.True(custom >= 8, $"{custom} custom plans");
     }
 
-    [Fact]
-    public async Task Other_prepared_queries_keep_the_generic_plan_postgres_chooses()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Other_prepared_queries_keep_the_generic_plan_postgres_chooses(bool multiplexing)
     {
-        var db = new Db(_source!);
+        var db = new Db(multiplexing ? _multiplexed! : _source!);
         for (var i = 0; i < 10; i++)
         {
             await db.QueryAsync<long>(new CommandDefinition(Sql, new { From = "A" }));
         }
 
-        var (_, generic) = await PlansAsync();
+        var (_, generic) = await PlansAsync(multiplexing ? _multiplexed! : _source!);
         Assert.True(generic > 0, "a plain prepared statement moves to its generic plan after five executions");
     }
 
@@ -63,9 +91,9 @@ public sealed class PlanCacheTests : IAsyncLifetime
         Assert.Equal("off", await connection.ExecuteScalarAsync<string>("SHOW jit"));
     }
 
-    private async Task<(long Custom, long Generic)> PlansAsync()
+    private static async Task<(long Custom, long Generic)> PlansAsync(NpgsqlDataSource source)
     {
-        await using var connection = await _source!.OpenConnectionAsync();
+        await using var connection = await source.OpenConnectionAsync();
         return await connection.QuerySingleAsync<(long, long)>(
             "SELECT custom_plans, generic_plans FROM pg_prepared_statements WHERE statement LIKE '%FROM companies WHERE name >= $1%'");
     }

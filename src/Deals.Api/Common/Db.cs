@@ -8,9 +8,12 @@ namespace Deals.Api.Common;
 /// The app's PostgreSQL: the primary, and optionally a read source (<c>ConnectionStrings:DealsRead</c>,
 /// typically an Npgsql multi-host string over streaming replicas). One pooled data source each.
 /// </summary>
-public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource? read, int heavySlots) : IAsyncDisposable
+public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource primaryReads, NpgsqlDataSource? read, int heavySlots) : IAsyncDisposable
 {
     public NpgsqlDataSource Primary { get; } = primary;
+
+    /// <summary>The primary for GET and HEAD requests: multiplexed (<see cref="Database.CreateDataSource"/>).</summary>
+    public NpgsqlDataSource PrimaryReads { get; } = primaryReads;
 
     public NpgsqlDataSource? Read { get; } = read;
 
@@ -26,6 +29,7 @@ public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource? read
     {
         HeavySlots.Dispose();
         await Primary.DisposeAsync();
+        await PrimaryReads.DisposeAsync();
         if (Read is not null)
         {
             await Read.DisposeAsync();
