@@ -89,7 +89,7 @@ var httpCpu = new CpuMeter(() => [api.Id]);
 try
 {
     // Warm up the API (JIT, pools, prepared statements) before anything is measured; each scenario is warmed again below.
-    var warmUp = TimeSpan.FromSeconds(2);
+    var warmUp = TimeSpan.FromSeconds(quick ? 1 : 2);
     Tools.Wrk(baseUrl + "/v1/acquisitions/1", null, Connections, TimeSpan.FromSeconds(quick ? 2 : 3), httpCpu);
     Tools.Wrk(baseUrl + "/_bench/fixed", null, Connections, TimeSpan.FromSeconds(quick ? 2 : 5), httpCpu);
     var http = Median(runs, () => Tools.Wrk(baseUrl + "/_bench/fixed", null, Connections, duration, httpCpu));
