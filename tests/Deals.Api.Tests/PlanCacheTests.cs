@@ -48,6 +48,10 @@ public sealed class PlanCacheTests : IAsyncLifetime
         Assert.False(settings.Multiplexing);
         Assert.Equal(7, settings.Timeout);
 
+        // Writes never share sessions, even when the string asks for it.
+        await using var writes = Database.CreateDataSource(new NpgsqlConnectionStringBuilder(_connectionString) { Multiplexing = true }.ConnectionString, multiplexing: false);
+        Assert.False(new NpgsqlConnectionStringBuilder(writes.ConnectionString).Multiplexing);
+
         // Unset, an unreachable server is given up after 3 s (a 503) rather than Npgsql's 15.
         Assert.Equal(3, new NpgsqlConnectionStringBuilder(_source!.ConnectionString).Timeout);
     }
