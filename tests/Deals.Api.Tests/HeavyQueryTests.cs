@@ -1,5 +1,7 @@
 using System.Net;
+using Deals.Api.Common;
 using Deals.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Deals.Api.Tests;
@@ -61,6 +63,19 @@ public sealed class HeavyQueryTests(OneHeavySlotFixture api) : IClassFixture<One
         // The slot is free again: the next search is answered at once.
         var next = await api.Client.GetAsync("/v1/companies?q=qumranet").ShouldBe(HttpStatusCode.OK);
         Assert.NotEmpty(next["items"]!.AsArray());
+    }
+
+    [Fact]
+    public void Reads_go_through_a_multiplexed_pool_and_writes_through_one_of_their_own()
+    {
+        var sources = api.Services.GetRequiredService<DataSources>();
+        Assert.True(new NpgsqlConnectionStringBuilder(sources.PrimaryReads.ConnectionString).Multiplexing);
+        Assert.False(new NpgsqlConnectionStringBuilder(sources.Primary.ConnectionString).Multiplexing);
+        Assert.Equal(1, sources.HeavySlots.CurrentCount);
+
+        // Outside a writing request (here: no request at all), queries go to the shared read pool.
+        using var scope = api.Services.CreateScope();
+        Assert.Same(sources.PrimaryReads, scope.ServiceProvider.GetRequiredService<Db>().Source);
     }
 
     /// <summary>A lock every search waits for, held until released.</summary>

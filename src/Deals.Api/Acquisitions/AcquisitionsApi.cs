@@ -63,7 +63,8 @@ public static class AcquisitionsApi
         if (rows.Count == 0)
         {
             // Company ids were taken on trust: an empty page may mean one does not exist, which is a 400.
-            await QueryAsync(filters, companies, reference, cancellationToken);
+            await ResolveCompanyAsync("buyer", filters.Buyer, companies, trustIds: false, cancellationToken);
+            await ResolveCompanyAsync("target", filters.Target, companies, trustIds: false, cancellationToken);
         }
 
         return TypedResults.Ok(Paging.ToPage(http, rows, take, query.CursorAfter));
@@ -75,16 +76,17 @@ public static class AcquisitionsApi
     /// buyer is one statement); the caller must then check the companies when nothing matches.
     /// </summary>
     internal static async Task<AcquisitionQuery> QueryAsync(AcquisitionFilters filters, CompanyStore companies, ReferenceData reference,
-        CancellationToken cancellationToken, bool trustIds = false)
-    {
-        async Task<long?> Resolve(string field, string? key) =>
-            key is null ? null
-            : trustIds && CompanyKey.Parse(key).Id is { } id ? id
-            : await companies.FindIdAsync(CompanyKey.Parse(key), cancellationToken)
-              ?? throw new RequestValidationException(field, $"No company has the id or slug '{key}'.");
+        CancellationToken cancellationToken, bool trustIds = false) =>
+        AcquisitionQuery.From(filters,
+            await ResolveCompanyAsync("buyer", filters.Buyer, companies, trustIds, cancellationToken),
+            await ResolveCompanyAsync("target", filters.Target, companies, trustIds, cancellationToken), reference);
 
-        return AcquisitionQuery.From(filters, await Resolve("buyer", filters.Buyer), await Resolve("target", filters.Target), reference);
-    }
+    /// <summary>The id of the company a filter names (none: null; unknown: a 400 naming <paramref name="field"/>).</summary>
+    private static async Task<long?> ResolveCompanyAsync(string field, string? key, CompanyStore companies, bool trustIds, CancellationToken cancellationToken) =>
+        key is null ? null
+        : trustIds && CompanyKey.Parse(key).Id is { } id ? id
+        : await companies.FindIdAsync(CompanyKey.Parse(key), cancellationToken)
+          ?? throw new RequestValidationException(field, $"No company has the id or slug '{key}'.");
 
     public static async Task<Results<Ok<AcquisitionResponse>, StatusCodeHttpResult, ProblemHttpResult>> GetAcquisition(
         [Description("Acquisition id.")] long id, AcquisitionStore store, HttpContext http, CancellationToken cancellationToken)

@@ -54,21 +54,21 @@ public sealed class StatsStore(Db db)
     /// 535 → 203 ms unfiltered, 512 → 390 ms by status, never slower), so that query turns hashing off.
     /// </summary>
     private Task<List<T>> AggregateAsync<T>(string sql, object parameters, bool groupsInIndexOrder, CancellationToken cancellationToken) =>
-        db.HeavyAsync(() => AggregateNowAsync<T>(sql, parameters, groupsInIndexOrder, cancellationToken), cancellationToken);
-
-    private async Task<List<T>> AggregateNowAsync<T>(string sql, object parameters, bool groupsInIndexOrder, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            Db.CustomPlanSql + (groupsInIndexOrder
-                ? "SELECT set_config('work_mem', '64MB', true), set_config('enable_hashagg', 'off', true)"
-                : "SELECT set_config('work_mem', '64MB', true)"),
-            transaction: transaction, cancellationToken: cancellationToken));
-        var rows = (await connection.QueryAsync<T>(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken))).ToList();
-        await transaction.CommitAsync(cancellationToken);
-        return rows;
-    }
+        db.HeavyAsync(
+            async () =>
+            {
+                await using var connection = await db.OpenConnectionAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    Db.CustomPlanSql + (groupsInIndexOrder
+                        ? "SELECT set_config('work_mem', '64MB', true), set_config('enable_hashagg', 'off', true)"
+                        : "SELECT set_config('work_mem', '64MB', true)"),
+                    transaction: transaction, cancellationToken: cancellationToken));
+                var rows = (await connection.QueryAsync<T>(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken))).ToList();
+                await transaction.CommitAsync(cancellationToken);
+                return rows;
+            },
+            cancellationToken);
 
     public async Task<List<YearStats>> YearsAsync(AcquisitionQuery query, CancellationToken cancellationToken)
     {

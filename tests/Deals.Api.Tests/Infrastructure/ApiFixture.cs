@@ -36,6 +36,9 @@ public class ApiFixture : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = "";
 
+    /// <summary>The running app's services, to check how it is wired where HTTP cannot show it.</summary>
+    public IServiceProvider Services => _app!.Services;
+
     /// <summary>Settings a fixture adds to the defaults, as <c>--Key=value</c> arguments.</summary>
     protected virtual IEnumerable<string> Settings => [];
 
