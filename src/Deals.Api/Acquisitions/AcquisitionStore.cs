@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Dapper;
 using Deals.Api.Common;
@@ -21,10 +22,10 @@ public sealed class AcquisitionStore(Db db)
         Target,
     }
 
+    // Read by position in AcquisitionRow.Read: keep the two in the same order.
     private const string Columns = """
         a.id, a.buyer_id, b.slug AS buyer_slug, b.name AS buyer_name, a.target_id, t.slug AS target_slug, t.name AS target_name,
-        format_partial_date(a.announced_on, a.announced_precision) AS announced_on,
-        format_partial_date(a.closed_on, a.closed_precision) AS closed_on,
+        a.announced_on, a.announced_precision::text, a.closed_on, a.closed_precision::text,
         a.status, a.price_amount, a.price_currency, a.type, a.terms, a.disposition, a.source_url, a.notes, a.created_at, a.updated_at,
         (SELECT jsonb_agg(jsonb_build_object('id', p.id, 'slug', p.slug, 'name', p.name) ORDER BY p.id)
          FROM acquisition_products ap JOIN products p ON p.id = ap.product_id
@@ -89,8 +90,8 @@ public sealed class AcquisitionStore(Db db)
 
     public async Task<AcquisitionResponse?> GetAsync(long id, CancellationToken cancellationToken)
     {
-        var row = await db.QuerySingleOrDefaultAsync<AcquisitionRow>(new CommandDefinition(ByIdSql, new { Id = id }, cancellationToken: cancellationToken));
-        return row?.ToResponse();
+        var rows = await db.ReadAsync(new CommandDefinition(ByIdSql, new { Id = id }, cancellationToken: cancellationToken), AcquisitionRow.Read);
+        return rows.Count == 0 ? null : rows[0];
     }
 
     /// <summary>A page of the filtered, sorted list: <paramref name="take"/> rows after the query's cursor.</summary>
@@ -99,19 +100,15 @@ public sealed class AcquisitionStore(Db db)
         query.Parameters.Add("Take", take);
         var sql = ListSql(query);
         var command = new CommandDefinition(sql, query.Parameters, cancellationToken: cancellationToken);
-        var rows = query.DependsOnValues ? await db.QueryPlannedAsync<AcquisitionRow>(command) : await db.QueryAsync<AcquisitionRow>(command);
-        return [.. rows.Select(r => r.ToResponse())];
+        return query.DependsOnValues ? await db.ReadPlannedAsync(command, AcquisitionRow.Read) : await db.ReadAsync(command, AcquisitionRow.Read);
     }
 
     /// <summary>The list's SQL: constant fragments and the query's whitelisted clauses, never user text.</summary>
     internal static string ListSql(AcquisitionQuery query) => $"SELECT {Columns} {From} {query.Where} {query.OrderByClause} LIMIT @Take";
 
-    public async Task<List<AcquisitionResponse>> ListByCompanyAsync(long companyId, Side side, long after, int take, CancellationToken cancellationToken)
-    {
-        var rows = await db.QueryAsync<AcquisitionRow>(new CommandDefinition(side == Side.Buyer ? ByBuyerSql : ByTargetSql,
-            new { CompanyId = companyId, After = after, Take = take }, cancellationToken: cancellationToken));
-        return [.. rows.Select(r => r.ToResponse())];
-    }
+    public Task<List<AcquisitionResponse>> ListByCompanyAsync(long companyId, Side side, long after, int take, CancellationToken cancellationToken) =>
+        db.ReadAsync(new CommandDefinition(side == Side.Buyer ? ByBuyerSql : ByTargetSql,
+            new { CompanyId = companyId, After = after, Take = take }, cancellationToken: cancellationToken), AcquisitionRow.Read);
 
     /// <summary>Records the deal and reads it back in one transaction, or returns the products it may not carry and writes nothing.</summary>
     public async Task<(AcquisitionResponse? Created, long[] ForeignProducts)> CreateAsync(AcquisitionWrite deal, CancellationToken cancellationToken)
@@ -156,7 +153,7 @@ public sealed class AcquisitionStore(Db db)
     }
 
     private static async Task<AcquisitionResponse> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>
-        (await connection.QuerySingleAsync<AcquisitionRow>(new CommandDefinition(ByIdSql, new { Id = id }, transaction, cancellationToken: cancellationToken))).ToResponse();
+        (await Db.ReadAsync(connection, new CommandDefinition(ByIdSql, new { Id = id }, transaction, cancellationToken: cancellationToken), AcquisitionRow.Read)).Single();
 
     /// <summary>Deletes the row if it is still at the <paramref name="expected"/> version (any, when null).</summary>
     public async Task<bool> DeleteAsync(long id, DateTime? expected, CancellationToken cancellationToken) =>
@@ -168,51 +165,37 @@ public sealed class AcquisitionStore(Db db)
             : [.. await connection.QueryAsync<long>(new CommandDefinition(ForeignProductsSql,
                 new { deal.ProductIds, deal.TargetId }, transaction, cancellationToken: cancellationToken))];
 
-    private sealed class AcquisitionRow
+    /// <summary>A row of <see cref="Columns"/>, read by position with typed getters.</summary>
+    private static class AcquisitionRow
     {
-        public long Id { get; init; }
-        public long BuyerId { get; init; }
-        public string BuyerSlug { get; init; } = "";
-        public string BuyerName { get; init; } = "";
-        public long TargetId { get; init; }
-        public string TargetSlug { get; init; } = "";
-        public string TargetName { get; init; } = "";
-        public string AnnouncedOn { get; init; } = "";
-        public string? ClosedOn { get; init; }
-        public string Status { get; init; } = "";
-        public decimal? PriceAmount { get; init; }
-        public string? PriceCurrency { get; init; }
-        public string Type { get; init; } = "";
-        public string? Terms { get; init; }
-        public string? Disposition { get; init; }
-        public string? SourceUrl { get; init; }
-        public string? Notes { get; init; }
-        public DateTime CreatedAt { get; init; }
-        public DateTime UpdatedAt { get; init; }
-        public string? Products { get; init; }
-
-        public AcquisitionResponse ToResponse()
+        public static AcquisitionResponse Read(DbDataReader r)
         {
-            var products = Products is null ? [] : JsonSerializer.Deserialize<List<ProductSummary>>(Products, Json.Stored)!;
-            return new AcquisitionResponse(
-                Id, BuyerId, TargetId,
-                new CompanySummary(BuyerId, BuyerSlug, BuyerName),
-                new CompanySummary(TargetId, TargetSlug, TargetName),
-                Parse(AnnouncedOn),
-                ClosedOn is null ? null : Parse(ClosedOn),
-                KebabEnum<AcquisitionStatus>.Parse(Status),
-                PriceAmount is { } amount && PriceCurrency is { } currency ? new Money(Json.Normalize(amount), currency) : null,
-                KebabEnum<DealType>.Parse(Type),
-                Terms is null ? null : KebabEnum<DealTerms>.Parse(Terms),
-                Disposition is null ? null : KebabEnum<Acquisitions.Disposition>.Parse(Disposition),
-                [.. products.Select(p => p.Id)],
-                products,
-                SourceUrl, Notes,
-                new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)),
-                new DateTimeOffset(DateTime.SpecifyKind(UpdatedAt, DateTimeKind.Utc)));
-        }
+            var buyerId = r.GetInt64(1);
+            var targetId = r.GetInt64(4);
+            var products = r.IsDBNull(21) ? [] : JsonSerializer.Deserialize<List<ProductSummary>>(r.GetString(21), Json.Stored)!;
+            var productIds = new long[products.Count];
+            for (var i = 0; i < productIds.Length; i++)
+            {
+                productIds[i] = products[i].Id;
+            }
 
-        private static PartialDate Parse(string text) =>
-            PartialDate.TryParse(text, out var d) ? d : throw new InvalidOperationException($"Stored date '{text}' is not a partial date.");
+            return new AcquisitionResponse(
+                r.GetInt64(0), buyerId, targetId,
+                new CompanySummary(buyerId, r.GetString(2), r.GetString(3)),
+                new CompanySummary(targetId, r.GetString(5), r.GetString(6)),
+                PartialDate.FromStored(r.GetFieldValue<DateOnly>(7), r.GetString(8)),
+                r.IsDBNull(9) ? null : PartialDate.FromStored(r.GetFieldValue<DateOnly>(9), r.GetString(10)),
+                KebabEnum<AcquisitionStatus>.Parse(r.GetString(11)),
+                r.IsDBNull(12) ? null : new Money(Json.Normalize(r.GetDecimal(12)), r.GetString(13)),
+                KebabEnum<DealType>.Parse(r.GetString(14)),
+                r.IsDBNull(15) ? null : KebabEnum<DealTerms>.Parse(r.GetString(15)),
+                r.IsDBNull(16) ? null : KebabEnum<Disposition>.Parse(r.GetString(16)),
+                productIds,
+                products,
+                r.IsDBNull(17) ? null : r.GetString(17),
+                r.IsDBNull(18) ? null : r.GetString(18),
+                new DateTimeOffset(r.GetFieldValue<DateTime>(19)),
+                new DateTimeOffset(r.GetFieldValue<DateTime>(20)));
+        }
     }
 }

@@ -68,6 +68,37 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
             return await grid.ReadAsync<T>();
         }), command.CancellationToken);
 
+    /// <summary>
+    /// Rows read by <paramref name="map"/> with typed getters. Dapper reads every column as a boxed object
+    /// first; for a 50-row page of deals that was an eighth of the API's CPU.
+    /// </summary>
+    public Task<List<T>> ReadAsync<T>(CommandDefinition command, Func<DbDataReader, T> map) =>
+        RunAsync(c => ReadAsync(c, command, map));
+
+    /// <summary><see cref="ReadAsync{T}(CommandDefinition, Func{DbDataReader, T})"/> for a query planned for its values (<see cref="QueryPlannedAsync{T}"/>).</summary>
+    public Task<List<T>> ReadPlannedAsync<T>(CommandDefinition command, Func<DbDataReader, T> map) =>
+        HeavyAsync(() => RunAsync(c => ReadAsync(c, new CommandDefinition(CustomPlanSql + command.CommandText, command.Parameters,
+            command.Transaction, command.CommandTimeout, command.CommandType, command.Flags, command.CancellationToken), map, skipFirstResult: true)),
+            command.CancellationToken);
+
+    /// <summary>Runs <paramref name="command"/> on <paramref name="connection"/> and maps every row of its (last) result.</summary>
+    public static async Task<List<T>> ReadAsync<T>(DbConnection connection, CommandDefinition command, Func<DbDataReader, T> map, bool skipFirstResult = false)
+    {
+        await using var reader = await connection.ExecuteReaderAsync(command);
+        if (skipFirstResult)
+        {
+            await reader.NextResultAsync(command.CancellationToken);
+        }
+
+        var rows = new List<T>();
+        while (await reader.ReadAsync(command.CancellationToken))
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
+    }
+
     /// <summary>Runs <paramref name="work"/> in one of the heavy-query slots (<see cref="DataSources.HeavySlots"/>), waiting for one if need be.</summary>
     public async Task<T> HeavyAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
     {
