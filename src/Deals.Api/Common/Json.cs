@@ -22,6 +22,7 @@ public static class Json
         options.MaxDepth = 64;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         options.Converters.Add(new KebabEnumConverterFactory());
+        options.Converters.Add(new Acquisitions.AcquisitionJsonConverter());
     }
 
     /// <summary>Drops trailing zeros (107000000.00 → 107000000) so amounts come back as they were sent.</summary>

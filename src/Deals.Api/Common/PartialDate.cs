@@ -74,12 +74,15 @@ public readonly record struct PartialDate(DateOnly Start, DatePrecision Precisio
 
     public int CompareTo(PartialDate other) => Start != other.Start ? Start.CompareTo(other.Start) : Precision.CompareTo(other.Precision);
 
-    public override string ToString() => Precision switch
+    /// <summary>The <see cref="DateOnly"/> format that writes the date exactly as precise as it is.</summary>
+    public string Format => Precision switch
     {
-        DatePrecision.Year => Start.ToString("yyyy", CultureInfo.InvariantCulture),
-        DatePrecision.Month => Start.ToString("yyyy-MM", CultureInfo.InvariantCulture),
-        _ => Start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DatePrecision.Year => "yyyy",
+        DatePrecision.Month => "yyyy-MM",
+        _ => "yyyy-MM-dd",
     };
+
+    public override string ToString() => Start.ToString(Format, CultureInfo.InvariantCulture);
 
     private static bool IsDigits(string s) => s.All(char.IsAsciiDigit);
 
@@ -107,6 +110,17 @@ public sealed class PartialDateJsonConverter : JsonConverter<PartialDate>
             : throw new JsonException($"'{text}' is not a valid date: use {PartialDate.FormatDescription}, a real calendar date without a time.");
     }
 
-    public override void Write(Utf8JsonWriter writer, PartialDate value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(value.ToString());
+    public override void Write(Utf8JsonWriter writer, PartialDate value, JsonSerializerOptions options) => WriteValue(writer, value);
+
+    /// <summary>Writes the date as text without allocating it.</summary>
+    public static void WriteValue(Utf8JsonWriter writer, PartialDate value)
+    {
+        Span<char> text = stackalloc char[10];
+        if (!value.Start.TryFormat(text, out var length, value.Format, CultureInfo.InvariantCulture))
+        {
+            throw new InvalidOperationException($"Date {value.Start} does not fit the partial-date format.");
+        }
+
+        writer.WriteStringValue(text[..length]);
+    }
 }
