@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Deals.Api.Acquisitions;
 using Deals.Api.Common;
@@ -9,9 +10,10 @@ public sealed class ControlStore(Db db)
 {
     public const int MaxTreeEdges = 5000;
 
-    private const string DealColumns = """
-        d.id AS deal_id, format_partial_date(d.announced_on, d.announced_precision) AS announced_on,
-        format_partial_date(d.closed_on, d.closed_precision) AS closed_on, d.price_amount, d.price_currency, d.disposition
+    // The company and the deal that reached it, read by position in ReadEdge: keep the two in the same order.
+    private const string EdgeColumns = """
+        c.id, c.slug, c.name, d.id AS deal_id, d.announced_on, d.announced_precision::text, d.closed_on, d.closed_precision::text,
+        d.price_amount, d.price_currency, d.disposition
         """;
 
     // Upward: the latest completed deal (by closing, else announcement, date) in which the company was
@@ -39,7 +41,7 @@ public sealed class ControlStore(Db db)
                 LIMIT 1) step
             WHERE step.buyer_id <> ALL (chain.path) AND chain.depth < 100
         )
-        SELECT c.id, c.slug, c.name, {DealColumns}
+        SELECT {EdgeColumns}
         FROM chain
         JOIN companies c ON c.id = chain.company_id
         LEFT JOIN acquisitions d ON d.id = chain.via
@@ -65,7 +67,7 @@ public sealed class ControlStore(Db db)
             WHERE tree.depth < @Depth AND next.target_id <> ALL (tree.path)
         ),
         edges AS (SELECT * FROM tree LIMIT @Limit)
-        SELECT e.parent_id, e.depth, c.id, c.slug, c.name, {DealColumns}
+        SELECT {EdgeColumns}, e.parent_id, e.depth
         FROM edges e
         CROSS JOIN LATERAL (SELECT c.id, c.slug, c.name FROM companies c WHERE c.id = e.company_id OFFSET 0) c
         CROSS JOIN LATERAL (SELECT d.* FROM acquisitions d WHERE d.id = e.deal_id OFFSET 0) d
@@ -74,42 +76,29 @@ public sealed class ControlStore(Db db)
     /// <summary>The company and its chain of parents, nearest first, in one statement; null when there is no such company.</summary>
     public async Task<(CompanySummary Company, List<Parent> Parents)?> ParentsAsync(CompanyKey key, DateOnly asOf, CancellationToken cancellationToken)
     {
-        var rows = (await db.QueryAsync<EdgeRow>(new CommandDefinition(key.Id is null ? ParentsBySlugSql : ParentsByIdSql,
-            new { key.Id, key.Slug, AsOf = asOf }, cancellationToken: cancellationToken))).ToList();
-        return rows.Count == 0 ? null : (rows[0].Company, [.. rows.Skip(1).Select(r => new Parent(r.Company, r.Deal))]);
+        var rows = await db.ReadAsync(new CommandDefinition(key.Id is null ? ParentsBySlugSql : ParentsByIdSql,
+            new { key.Id, key.Slug, AsOf = asOf }, cancellationToken: cancellationToken), ReadEdge);
+        return rows.Count == 0 ? null : (rows[0].Company, [.. rows.Skip(1).Select(r => new Parent(r.Company, r.Deal!))]);
     }
 
     /// <summary>The tree's edges, up to the size limit (Truncated when there were more).</summary>
     public async Task<(List<(long ParentId, TreeNode Node)> Edges, bool Truncated)> TreeAsync(long companyId, int depth, CancellationToken cancellationToken)
     {
-        var rows = (await db.QueryAsync<EdgeRow>(new CommandDefinition(TreeSql,
-            new { Id = companyId, Depth = depth, Limit = MaxTreeEdges + 1 }, cancellationToken: cancellationToken))).ToList();
+        var rows = await db.ReadAsync(new CommandDefinition(TreeSql,
+            new { Id = companyId, Depth = depth, Limit = MaxTreeEdges + 1 }, cancellationToken: cancellationToken),
+            r => (Edge: ReadEdge(r), ParentId: r.GetInt64(11), Depth: r.GetInt32(12)));
         var truncated = rows.Count > MaxTreeEdges;
-        return ([.. rows.Take(MaxTreeEdges).OrderBy(r => r.Depth).ThenBy(r => r.AnnouncedOn).ThenBy(r => r.DealId)
-            .Select(r => (r.ParentId, new TreeNode(r.Company, r.Deal, [])))], truncated);
+        return ([.. rows.Take(MaxTreeEdges).OrderBy(r => r.Depth).ThenBy(r => r.Edge.Deal!.AnnouncedOn).ThenBy(r => r.Edge.Deal!.Id)
+            .Select(r => (r.ParentId, new TreeNode(r.Edge.Company, r.Edge.Deal!, [])))], truncated);
     }
 
-    private sealed class EdgeRow
-    {
-        public long ParentId { get; init; }
-        public int Depth { get; init; }
-        public long Id { get; init; }
-        public string Slug { get; init; } = "";
-        public string Name { get; init; } = "";
-        public long DealId { get; init; }
-        public string AnnouncedOn { get; init; } = "";
-        public string? ClosedOn { get; init; }
-        public decimal? PriceAmount { get; init; }
-        public string? PriceCurrency { get; init; }
-        public string? Disposition { get; init; }
-
-        public CompanySummary Company => new(Id, Slug, Name);
-
-        public DealSummary Deal => new(
-            DealId,
-            PartialDate.TryParse(AnnouncedOn, out var announced) ? announced : default,
-            ClosedOn is not null && PartialDate.TryParse(ClosedOn, out var closed) ? closed : null,
-            PriceAmount is { } amount && PriceCurrency is { } currency ? new Money(Json.Normalize(amount), currency) : null,
-            Disposition is null ? null : KebabEnum<Acquisitions.Disposition>.Parse(Disposition));
-    }
+    /// <summary>A row of <see cref="EdgeColumns"/>: the company, and the deal that reached it (none for where a chain starts).</summary>
+    private static (CompanySummary Company, DealSummary? Deal) ReadEdge(DbDataReader r) =>
+        (new CompanySummary(r.GetInt64(0), r.GetString(1), r.GetString(2)),
+         r.IsDBNull(3) ? null : new DealSummary(
+             r.GetInt64(3),
+             PartialDate.FromStored(r.GetFieldValue<DateOnly>(4), r.GetString(5)),
+             r.IsDBNull(6) ? null : PartialDate.FromStored(r.GetFieldValue<DateOnly>(6), r.GetString(7)),
+             r.IsDBNull(8) ? null : new Money(Json.Normalize(r.GetDecimal(8)), r.GetString(9)),
+             r.IsDBNull(10) ? null : KebabEnum<Acquisitions.Disposition>.Parse(r.GetString(10))));
 }
