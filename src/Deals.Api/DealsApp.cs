@@ -24,7 +24,7 @@ public static class DealsApp
     public const string ReadConnectionName = "DealsRead";
 
     /// <summary>Builds the app, preparing its database first. Returns null, having said why, when it cannot run.</summary>
-    public static async Task<WebApplication?> CreateAsync(string[] args, bool withDatabase = true)
+    public static async Task<WebApplication?> CreateAsync(string[] args, bool withDatabase = true, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         var log = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole(o => o.SingleLine = true))
@@ -89,6 +89,7 @@ public static class DealsApp
         builder.Services.AddSingleton(keys);
         builder.Services.AddDealsRateLimits(builder.Configuration);
         builder.Services.AddDealsAuth(builder.Configuration.GetValue<bool?>("Auth:AnonymousReads") ?? cluster is not null);
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.MapDeals();
         if (cluster is not null)

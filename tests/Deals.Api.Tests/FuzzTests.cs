@@ -71,7 +71,8 @@ public sealed class FuzzTests(ApiFixture api) : IClassFixture<ApiFixture>
             }
         }
 
-        Assert.True(failures.Count == 0, $"{failures.Count} bad answers:\n" + string.Join("\n", failures.Distinct().Take(20)));
+        Assert.True(failures.Count == 0, $"{failures.Count} bad answers:\n" + string.Join("\n", failures.Distinct().Take(20))
+                                         + "\nLogged by the app:\n" + string.Join("\n", api.Errors.Logged.Take(5)));
     }
 
     private sealed record FuzzRequest(string Uri, string? Body, string ContentType);

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Dapper;
 using Deals.Api.Keys;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Deals.Api.Tests.Infrastructure;
@@ -39,6 +40,9 @@ public class ApiFixture : IAsyncLifetime
     /// <summary>The running app's services, to check how it is wired where HTTP cannot show it.</summary>
     public IServiceProvider Services => _app!.Services;
 
+    /// <summary>The exceptions behind any 500 the app answered (its answers never show them).</summary>
+    public UnexpectedErrors Errors { get; } = new();
+
     /// <summary>Settings a fixture adds to the defaults, as <c>--Key=value</c> arguments.</summary>
     protected virtual IEnumerable<string> Settings => [];
 
@@ -51,12 +55,15 @@ public class ApiFixture : IAsyncLifetime
             $"--ConnectionStrings:Deals={ConnectionString}",
             "--urls=http://127.0.0.1:0",
             "--Logging:LogLevel:Default=Warning",
-            "--Logging:LogLevel:Deals.Api.Common.ProblemExceptionHandler=Critical",
+            // The exceptions behind 500s go to Errors, not to the test run's console.
+            $"--Logging:LogLevel:{UnexpectedErrors.Category}=Error",
+            $"--Logging:Console:LogLevel:{UnexpectedErrors.Category}=Critical",
             "--RateLimits:PerSecond=100000",
             "--RateLimits:Burst=100000",
             "--RateLimits:AnonymousPerSecond=100000",
             .. Settings,
-        ]) ?? throw new InvalidOperationException("The API did not start.");
+        ], configure: builder => builder.Logging.AddProvider(Errors))
+            ?? throw new InvalidOperationException("The API did not start.");
         await _app.StartAsync();
         AdminKey = await TestKeys.CreateAsync(ConnectionString, Role.Admin);
         Client = ClientWith(AdminKey);
