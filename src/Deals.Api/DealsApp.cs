@@ -54,7 +54,9 @@ public static class DealsApp
         }
 
         var readConnectionString = builder.Configuration.GetConnectionString(ReadConnectionName);
-        var dataSources = new DataSources(Database.CreateDataSource(connectionString, multiplexing: false), Database.CreateDataSource(connectionString, multiplexing: true),
+        var primary = Database.CreateDataSource(connectionString, multiplexing: false);
+        var dataSources = new DataSources(primary,
+            new NpgsqlConnectionStringBuilder(connectionString).Multiplexing ? Database.CreateDataSource(connectionString) : primary,
             string.IsNullOrWhiteSpace(readConnectionString) || !withDatabase ? null : Database.CreateDataSource(readConnectionString),
             Math.Max(1, builder.Configuration.GetValue<int?>("Database:HeavyQuerySlots") ?? 2 * Environment.ProcessorCount));
         var reference = new ReferenceData();

@@ -66,14 +66,14 @@ public sealed class HeavyQueryTests(OneHeavySlotFixture api) : IClassFixture<One
     }
 
     [Fact]
-    public void Reads_go_through_a_multiplexed_pool_and_writes_through_one_of_their_own()
+    public void Reads_share_the_primary_pool_without_multiplexing_unless_the_connection_string_asks_for_it()
     {
         var sources = api.Services.GetRequiredService<DataSources>();
-        Assert.True(new NpgsqlConnectionStringBuilder(sources.PrimaryReads.ConnectionString).Multiplexing);
+        Assert.Same(sources.Primary, sources.PrimaryReads);
         Assert.False(new NpgsqlConnectionStringBuilder(sources.Primary.ConnectionString).Multiplexing);
         Assert.Equal(1, sources.HeavySlots.CurrentCount);
 
-        // Outside a writing request (here: no request at all), queries go to the shared read pool.
+        // Outside a writing request (here: no request at all), queries go to the read pool.
         using var scope = api.Services.CreateScope();
         Assert.Same(sources.PrimaryReads, scope.ServiceProvider.GetRequiredService<Db>().Source);
     }

@@ -12,7 +12,7 @@ public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource prima
 {
     public NpgsqlDataSource Primary { get; } = primary;
 
-    /// <summary>The primary for GET and HEAD requests: multiplexed (<see cref="Database.CreateDataSource"/>).</summary>
+    /// <summary>The primary for GET and HEAD requests: <see cref="Primary"/> itself, or a multiplexed source when the connection string asks for one (<see cref="Database.CreateDataSource"/>).</summary>
     public NpgsqlDataSource PrimaryReads { get; } = primaryReads;
 
     public NpgsqlDataSource? Read { get; } = read;
@@ -29,7 +29,10 @@ public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource prima
     {
         HeavySlots.Dispose();
         await Primary.DisposeAsync();
-        await PrimaryReads.DisposeAsync();
+        if (!ReferenceEquals(PrimaryReads, Primary))
+        {
+            await PrimaryReads.DisposeAsync();
+        }
         if (Read is not null)
         {
             await Read.DisposeAsync();
