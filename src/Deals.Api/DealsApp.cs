@@ -54,7 +54,7 @@ public static class DealsApp
         }
 
         var readConnectionString = builder.Configuration.GetConnectionString(ReadConnectionName);
-        var primary = Database.CreateDataSource(connectionString, multiplexing: false);
+        var primary = Database.CreateDataSource(connectionString, forWrites: true);
         var dataSources = new DataSources(primary,
             new NpgsqlConnectionStringBuilder(connectionString).Multiplexing ? Database.CreateDataSource(connectionString) : primary,
             string.IsNullOrWhiteSpace(readConnectionString) || !withDatabase ? null : Database.CreateDataSource(readConnectionString),

@@ -22,7 +22,7 @@ public sealed class PlanCacheTests : IAsyncLifetime
         _connectionString = await TestDatabase.CreateAsync();
         var oneConnection = new NpgsqlConnectionStringBuilder(_connectionString) { MaxPoolSize = 1 }.ConnectionString;
         _source = Database.CreateDataSource(oneConnection);
-        _multiplexed = Database.CreateDataSource(oneConnection, multiplexing: true);
+        _multiplexed = Database.CreateDataSource(new NpgsqlConnectionStringBuilder(oneConnection) { Multiplexing = true }.ConnectionString);
     }
 
     public async Task DisposeAsync()
@@ -36,13 +36,13 @@ public sealed class PlanCacheTests : IAsyncLifetime
     public async Task The_connection_string_has_the_last_word_on_multiplexing_and_timeouts()
     {
         var configured = new NpgsqlConnectionStringBuilder(_connectionString) { Multiplexing = false, Timeout = 7 }.ConnectionString;
-        await using var reads = Database.CreateDataSource(configured, multiplexing: true);
+        await using var reads = Database.CreateDataSource(configured);
         var settings = new NpgsqlConnectionStringBuilder(reads.ConnectionString);
         Assert.False(settings.Multiplexing);
         Assert.Equal(7, settings.Timeout);
 
         // Writes never share sessions, even when the string asks for it.
-        await using var writes = Database.CreateDataSource(new NpgsqlConnectionStringBuilder(_connectionString) { Multiplexing = true }.ConnectionString, multiplexing: false);
+        await using var writes = Database.CreateDataSource(new NpgsqlConnectionStringBuilder(_connectionString) { Multiplexing = true }.ConnectionString, forWrites: true);
         Assert.False(new NpgsqlConnectionStringBuilder(writes.ConnectionString).Multiplexing);
 
         // Unset, an unreachable server is given up after 3 s (a 503) rather than Npgsql's 15.

@@ -22,7 +22,7 @@ public sealed class AcquisitionStore(Db db)
         Target,
     }
 
-    // Read by position in AcquisitionRow.Read: keep the two in the same order.
+    // Read by position in ReadDeal: keep the two in the same order.
     private const string Columns = """
         a.id, a.buyer_id, b.slug AS buyer_slug, b.name AS buyer_name, a.target_id, t.slug AS target_slug, t.name AS target_name,
         a.announced_on, a.announced_precision::text, a.closed_on, a.closed_precision::text,
@@ -90,7 +90,7 @@ public sealed class AcquisitionStore(Db db)
 
     public async Task<AcquisitionResponse?> GetAsync(long id, CancellationToken cancellationToken)
     {
-        var rows = await db.ReadAsync(new CommandDefinition(ByIdSql, new { Id = id }, cancellationToken: cancellationToken), AcquisitionRow.Read);
+        var rows = await db.ReadAsync(new CommandDefinition(ByIdSql, new { Id = id }, cancellationToken: cancellationToken), ReadDeal);
         return rows.Count == 0 ? null : rows[0];
     }
 
@@ -100,7 +100,7 @@ public sealed class AcquisitionStore(Db db)
         query.Parameters.Add("Take", take);
         var sql = ListSql(query);
         var command = new CommandDefinition(sql, query.Parameters, cancellationToken: cancellationToken);
-        return query.DependsOnValues ? await db.ReadPlannedAsync(command, AcquisitionRow.Read) : await db.ReadAsync(command, AcquisitionRow.Read);
+        return query.DependsOnValues ? await db.ReadPlannedAsync(command, ReadDeal) : await db.ReadAsync(command, ReadDeal);
     }
 
     /// <summary>The list's SQL: constant fragments and the query's whitelisted clauses, never user text.</summary>
@@ -108,7 +108,7 @@ public sealed class AcquisitionStore(Db db)
 
     public Task<List<AcquisitionResponse>> ListByCompanyAsync(long companyId, Side side, long after, int take, CancellationToken cancellationToken) =>
         db.ReadAsync(new CommandDefinition(side == Side.Buyer ? ByBuyerSql : ByTargetSql,
-            new { CompanyId = companyId, After = after, Take = take }, cancellationToken: cancellationToken), AcquisitionRow.Read);
+            new { CompanyId = companyId, After = after, Take = take }, cancellationToken: cancellationToken), ReadDeal);
 
     /// <summary>Records the deal and reads it back in one transaction, or returns the products it may not carry and writes nothing.</summary>
     public async Task<(AcquisitionResponse? Created, long[] ForeignProducts)> CreateAsync(AcquisitionWrite deal, CancellationToken cancellationToken)
@@ -153,7 +153,7 @@ public sealed class AcquisitionStore(Db db)
     }
 
     private static async Task<AcquisitionResponse> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>
-        (await Db.ReadAsync(connection, new CommandDefinition(ByIdSql, new { Id = id }, transaction, cancellationToken: cancellationToken), AcquisitionRow.Read)).Single();
+        (await Db.ReadAsync(connection, new CommandDefinition(ByIdSql, new { Id = id }, transaction, cancellationToken: cancellationToken), ReadDeal)).Single();
 
     /// <summary>Deletes the row if it is still at the <paramref name="expected"/> version (any, when null).</summary>
     public async Task<bool> DeleteAsync(long id, DateTime? expected, CancellationToken cancellationToken) =>
@@ -166,36 +166,33 @@ public sealed class AcquisitionStore(Db db)
                 new { deal.ProductIds, deal.TargetId }, transaction, cancellationToken: cancellationToken))];
 
     /// <summary>A row of <see cref="Columns"/>, read by position with typed getters.</summary>
-    private static class AcquisitionRow
+    private static AcquisitionResponse ReadDeal(DbDataReader r)
     {
-        public static AcquisitionResponse Read(DbDataReader r)
+        var buyerId = r.GetInt64(1);
+        var targetId = r.GetInt64(4);
+        var products = r.IsDBNull(21) ? [] : JsonSerializer.Deserialize<List<ProductSummary>>(r.GetString(21), Json.Stored)!;
+        var productIds = new long[products.Count];
+        for (var i = 0; i < productIds.Length; i++)
         {
-            var buyerId = r.GetInt64(1);
-            var targetId = r.GetInt64(4);
-            var products = r.IsDBNull(21) ? [] : JsonSerializer.Deserialize<List<ProductSummary>>(r.GetString(21), Json.Stored)!;
-            var productIds = new long[products.Count];
-            for (var i = 0; i < productIds.Length; i++)
-            {
-                productIds[i] = products[i].Id;
-            }
-
-            return new AcquisitionResponse(
-                r.GetInt64(0), buyerId, targetId,
-                new CompanySummary(buyerId, r.GetString(2), r.GetString(3)),
-                new CompanySummary(targetId, r.GetString(5), r.GetString(6)),
-                PartialDate.FromStored(r.GetFieldValue<DateOnly>(7), r.GetString(8)),
-                r.IsDBNull(9) ? null : PartialDate.FromStored(r.GetFieldValue<DateOnly>(9), r.GetString(10)),
-                KebabEnum<AcquisitionStatus>.Parse(r.GetString(11)),
-                r.IsDBNull(12) ? null : new Money(Json.Normalize(r.GetDecimal(12)), r.GetString(13)),
-                KebabEnum<DealType>.Parse(r.GetString(14)),
-                r.IsDBNull(15) ? null : KebabEnum<DealTerms>.Parse(r.GetString(15)),
-                r.IsDBNull(16) ? null : KebabEnum<Disposition>.Parse(r.GetString(16)),
-                productIds,
-                products,
-                r.IsDBNull(17) ? null : r.GetString(17),
-                r.IsDBNull(18) ? null : r.GetString(18),
-                new DateTimeOffset(r.GetFieldValue<DateTime>(19)),
-                new DateTimeOffset(r.GetFieldValue<DateTime>(20)));
+            productIds[i] = products[i].Id;
         }
+
+        return new AcquisitionResponse(
+            r.GetInt64(0), buyerId, targetId,
+            new CompanySummary(buyerId, r.GetString(2), r.GetString(3)),
+            new CompanySummary(targetId, r.GetString(5), r.GetString(6)),
+            PartialDate.FromStored(r.GetFieldValue<DateOnly>(7), r.GetString(8)),
+            r.IsDBNull(9) ? null : PartialDate.FromStored(r.GetFieldValue<DateOnly>(9), r.GetString(10)),
+            KebabEnum<AcquisitionStatus>.Parse(r.GetString(11)),
+            r.IsDBNull(12) ? null : new Money(Json.Normalize(r.GetDecimal(12)), r.GetString(13)),
+            KebabEnum<DealType>.Parse(r.GetString(14)),
+            r.IsDBNull(15) ? null : KebabEnum<DealTerms>.Parse(r.GetString(15)),
+            r.IsDBNull(16) ? null : KebabEnum<Disposition>.Parse(r.GetString(16)),
+            productIds,
+            products,
+            r.IsDBNull(17) ? null : r.GetString(17),
+            r.IsDBNull(18) ? null : r.GetString(18),
+            new DateTimeOffset(r.GetFieldValue<DateTime>(19)),
+            new DateTimeOffset(r.GetFieldValue<DateTime>(20)));
     }
 }

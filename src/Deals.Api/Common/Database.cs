@@ -48,26 +48,20 @@ public static class Database
     public const string SessionOptions = "-c jit=off";
 
     /// <summary>
-    /// A data source for the app: pooled, with automatic preparation of hot statements. With
-    /// <paramref name="multiplexing"/> true, commands from concurrent requests share connections and round
-    /// trips, unless the connection string says otherwise or names several hosts; false (writes) never
-    /// multiplexes, whatever the string says, since writes rely on session state (<c>deals.actor</c>); null
-    /// leaves it to the connection string. The app multiplexes reads only when the string asks for it
-    /// (<c>Multiplexing=true</c>): on 1M deals it cut PostgreSQL's CPU per GET by id from 0.40 to 0.28 ms,
+    /// A data source for the app: pooled, with automatic preparation of hot statements. Reads multiplex (share
+    /// connections and round trips between concurrent requests) only when the connection string says
+    /// <c>Multiplexing=true</c>; <paramref name="forWrites"/> never does, since writes rely on session state
+    /// (<c>deals.actor</c>). On 1M deals multiplexing cut PostgreSQL's CPU per GET by id from 0.40 to 0.28 ms,
     /// but under the fuzz test a multiplexed connection answered a new query with rows it did not expect
     /// ("Received unexpected backend message DataRow"), a 500 and a risk of one request reading another's
     /// rows, so it is not the default.
     /// </summary>
-    public static NpgsqlDataSource CreateDataSource(string connectionString, bool? multiplexing = null)
+    public static NpgsqlDataSource CreateDataSource(string connectionString, bool forWrites = false)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (multiplexing == false)
+        if (forWrites)
         {
             builder.Multiplexing = false;
-        }
-        else if (multiplexing == true && !Says(connectionString, "Multiplexing") && builder.Host?.Contains(',', StringComparison.Ordinal) != true)
-        {
-            builder.Multiplexing = true;
         }
 
         // Constraint violations name the offending key; the API turns them into 409s that say which.

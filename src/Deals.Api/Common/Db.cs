@@ -65,8 +65,7 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
     public Task<IEnumerable<T>> QueryPlannedAsync<T>(CommandDefinition command) =>
         HeavyAsync(() => RunAsync(async c =>
         {
-            using var grid = await c.QueryMultipleAsync(new CommandDefinition(CustomPlanSql + command.CommandText, command.Parameters,
-                command.Transaction, command.CommandTimeout, command.CommandType, command.Flags, command.CancellationToken));
+            using var grid = await c.QueryMultipleAsync(Planned(command));
             await grid.ReadAsync();
             return await grid.ReadAsync<T>();
         }), command.CancellationToken);
@@ -80,9 +79,12 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
 
     /// <summary><see cref="ReadAsync{T}(CommandDefinition, Func{DbDataReader, T})"/> for a query planned for its values (<see cref="QueryPlannedAsync{T}"/>).</summary>
     public Task<List<T>> ReadPlannedAsync<T>(CommandDefinition command, Func<DbDataReader, T> map) =>
-        HeavyAsync(() => RunAsync(c => ReadAsync(c, new CommandDefinition(CustomPlanSql + command.CommandText, command.Parameters,
-            command.Transaction, command.CommandTimeout, command.CommandType, command.Flags, command.CancellationToken), map, skipFirstResult: true)),
-            command.CancellationToken);
+        HeavyAsync(() => RunAsync(c => ReadAsync(c, Planned(command), map, skipFirstResult: true)), command.CancellationToken);
+
+    /// <summary>The command preceded by <see cref="CustomPlanSql"/>, whose own (first) result the caller skips.</summary>
+    private static CommandDefinition Planned(CommandDefinition command) =>
+        new(CustomPlanSql + command.CommandText, command.Parameters, command.Transaction, command.CommandTimeout, command.CommandType,
+            command.Flags, command.CancellationToken);
 
     /// <summary>Runs <paramref name="command"/> on <paramref name="connection"/> and maps every row of its (last) result.</summary>
     public static async Task<List<T>> ReadAsync<T>(DbConnection connection, CommandDefinition command, Func<DbDataReader, T> map, bool skipFirstResult = false)
