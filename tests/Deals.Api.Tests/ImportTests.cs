@@ -207,14 +207,19 @@ public sealed class ImportTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task An_export_writes_each_date_as_precisely_as_it_is_known_and_the_price_and_products_as_stored()
+    {
+        var lines = (await ExportAsync(Client, "announcedFrom=2006&announcedTo=2008")).Split("\r\n");
+
+        Assert.Contains("Red Hat,JBoss,2006-04-10,2006-06-05,completed,acquisition,350000000,USD,JBoss Application Server,US,US,,\"USD 350 million up front, up to USD 70 million more on performance.\"", lines);
+        Assert.Contains("Sun Microsystems,MySQL AB,2008-01,2008-02-26,completed,acquisition,1000000000,USD,MySQL,US,SE,,Announced in January 2008; the exact day is left at month precision on purpose.", lines);
+        Assert.Contains("Red Hat,Qumranet,2008-09-04,,completed,acquisition,107000000,USD,KVM|SolidICE,US,IL,https://www.redhat.com/en/about/press-releases/qumranet,Brought the KVM hypervisor and SolidICE.", lines);
+    }
+
+    [Fact]
     public async Task An_export_imported_into_an_empty_database_reproduces_the_deals_companies_and_products()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/acquisitions?sort=id");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
-        var response = await Client.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
-        var csv = await response.Content.ReadAsStringAsync();
+        var csv = await ExportAsync(Client, "sort=id");
         Assert.StartsWith("buyer,target,announced_on,closed_on,status,type,price_amount,price_currency,products,", csv);
 
         var empty = await TestDatabase.CreateEmptyAsync();
@@ -230,9 +235,7 @@ public sealed class ImportTests(ApiFixture api) : IClassFixture<ApiFixture>
                 var report = await other.PostAsync("/v1/imports", new StringContent(csv, Encoding.UTF8, "text/csv")).ShouldBe(HttpStatusCode.OK);
                 Assert.Equal(0, (long)report["rejected"]!);
 
-                using var again = new HttpRequestMessage(HttpMethod.Get, "/v1/acquisitions?sort=id");
-                again.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
-                var roundTrip = await (await other.SendAsync(again)).Content.ReadAsStringAsync();
+                var roundTrip = await ExportAsync(other, "sort=id");
                 Assert.Equal(Lines(csv), Lines(roundTrip));
             }
             finally
@@ -247,6 +250,17 @@ public sealed class ImportTests(ApiFixture api) : IClassFixture<ApiFixture>
         }
 
         static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order()];
+    }
+
+    /// <summary>The filtered list as CSV (<c>Accept: text/csv</c>), after checking the response is one.</summary>
+    private static async Task<string> ExportAsync(HttpClient client, string query)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/acquisitions?" + query);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        return await response.Content.ReadAsStringAsync();
     }
 
     [SkippableFact]
