@@ -58,7 +58,8 @@ public static class DealsApp
         var dataSources = new DataSources(primary,
             new NpgsqlConnectionStringBuilder(connectionString).Multiplexing ? Database.CreateDataSource(connectionString) : primary,
             string.IsNullOrWhiteSpace(readConnectionString) || !withDatabase ? null : Database.CreateDataSource(readConnectionString),
-            Math.Max(1, builder.Configuration.GetValue<int?>("Database:HeavyQuerySlots") ?? 2 * Environment.ProcessorCount));
+            Math.Max(1, builder.Configuration.GetValue<int?>("Database:HeavyQuerySlots") ?? 2 * Environment.ProcessorCount),
+            Math.Max(0, builder.Configuration.GetValue<int?>("Database:ReadSlots") ?? 2 * Environment.ProcessorCount));
         var reference = new ReferenceData();
         if (withDatabase)
         {

@@ -8,7 +8,7 @@ namespace Deals.Api.Tests;
 
 public sealed class OneHeavySlotFixture : ApiFixture
 {
-    protected override IEnumerable<string> Settings => ["--Database:HeavyQuerySlots=1"];
+    protected override IEnumerable<string> Settings => ["--Database:HeavyQuerySlots=1", "--Database:ReadSlots=1"];
 }
 
 /// <summary>
@@ -18,12 +18,13 @@ public sealed class OneHeavySlotFixture : ApiFixture
 public sealed class HeavyQueryTests(OneHeavySlotFixture api) : IClassFixture<OneHeavySlotFixture>
 {
     private const string Search = "similarity(lower(c.name)";
+    private const string DealRead = "FROM acquisition_products ap JOIN products p";
 
     [Fact]
     public async Task Heavy_queries_beyond_the_slots_wait_in_the_api_and_are_then_answered()
     {
         // Hold a lock the search needs, so that the first search stays in PostgreSQL, holding the only slot.
-        await using var blocker = await LockAliasesAsync();
+        await using var blocker = await LockAsync("company_aliases");
 
         var searches = new[] { "red hat", "qumranet", "jboss" }.Select(q => api.Client.GetAsync($"/v1/companies?q={q}")).ToList();
         var waiting = 0L;
@@ -49,7 +50,7 @@ public sealed class HeavyQueryTests(OneHeavySlotFixture api) : IClassFixture<One
     [Fact]
     public async Task A_client_that_gives_up_while_waiting_for_a_slot_does_not_keep_it()
     {
-        await using var blocker = await LockAliasesAsync();
+        await using var blocker = await LockAsync("company_aliases");
 
         var first = api.Client.GetAsync("/v1/companies?q=red hat");
         using (var impatient = new CancellationTokenSource(TimeSpan.FromMilliseconds(500)))
@@ -66,30 +67,79 @@ public sealed class HeavyQueryTests(OneHeavySlotFixture api) : IClassFixture<One
     }
 
     [Fact]
+    public async Task Reads_beyond_the_read_slots_wait_in_the_api_and_are_then_answered()
+    {
+        // The sample deals 1-3; every deal read joins companies: with them locked, the first read stays in PostgreSQL, holding the only read slot.
+        await using var blocker = await LockAsync("companies");
+
+        var reads = new long[] { 1, 2, 3 }.Select(id => api.Client.GetAsync($"/v1/acquisitions/{id}")).ToList();
+        var waiting = 0L;
+        for (var i = 0; i < 100 && waiting == 0; i++)
+        {
+            await Task.Delay(50);
+            waiting = await RunningAsync(DealRead);
+        }
+
+        Assert.Equal(1, waiting);
+        await Task.Delay(500);
+        Assert.Equal(1, await RunningAsync(DealRead));
+        Assert.All(reads, r => Assert.False(r.IsCompleted));
+
+        await blocker.ReleaseAsync();
+        var ids = new List<long>();
+        foreach (var response in await Task.WhenAll(reads))
+        {
+            ids.Add((long)(await response.ShouldBe(HttpStatusCode.OK))["id"]!);
+        }
+
+        Assert.Equal([1, 2, 3], ids);
+    }
+
+    [Fact]
+    public async Task A_heavy_query_holds_no_read_slot_so_lookups_go_on_while_searches_wait()
+    {
+        await using var blocker = await LockAsync("company_aliases");
+        var search = api.Client.GetAsync("/v1/companies?q=red hat");
+        for (var i = 0; i < 100 && await RunningAsync(Search) == 0; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        // The search holds the only heavy slot and waits in PostgreSQL; the only read slot is free.
+        var deal = await api.Client.GetAsync("/v1/acquisitions/1").WaitAsync(TimeSpan.FromSeconds(10)).ShouldBe(HttpStatusCode.OK);
+        Assert.Equal(1, (long)deal["id"]!);
+        Assert.False(search.IsCompleted);
+
+        await blocker.ReleaseAsync();
+        await search.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public void Reads_share_the_primary_pool_without_multiplexing_unless_the_connection_string_asks_for_it()
     {
         var sources = api.Services.GetRequiredService<DataSources>();
         Assert.Same(sources.Primary, sources.PrimaryReads);
         Assert.False(new NpgsqlConnectionStringBuilder(sources.Primary.ConnectionString).Multiplexing);
         Assert.Equal(1, sources.HeavySlots.CurrentCount);
+        Assert.Equal(1, sources.ReadSlots?.CurrentCount);
 
         // Outside a writing request (here: no request at all), queries go to the read pool.
         using var scope = api.Services.CreateScope();
         Assert.Same(sources.PrimaryReads, scope.ServiceProvider.GetRequiredService<Db>().Source);
     }
 
-    /// <summary>A lock every search waits for, held until released.</summary>
-    private async Task<AliasLock> LockAliasesAsync()
+    /// <summary>A lock on <paramref name="table"/> that every query reading it waits for (company_aliases: every search), held until released.</summary>
+    private async Task<TableLock> LockAsync(string table)
     {
         var connection = new NpgsqlConnection(api.ConnectionString);
         await connection.OpenAsync();
         var transaction = await connection.BeginTransactionAsync();
-        await using var command = new NpgsqlCommand("LOCK TABLE company_aliases IN ACCESS EXCLUSIVE MODE", connection, transaction);
+        await using var command = new NpgsqlCommand($"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE", connection, transaction);
         await command.ExecuteNonQueryAsync();
-        return new AliasLock(connection, transaction);
+        return new TableLock(connection, transaction);
     }
 
-    private sealed class AliasLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    private sealed class TableLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
     {
         public Task ReleaseAsync() => transaction.CommitAsync();
 
@@ -100,7 +150,10 @@ public sealed class HeavyQueryTests(OneHeavySlotFixture api) : IClassFixture<One
         }
     }
 
-    private async Task<long> RunningSearchesAsync() =>
-        (await api.QueryAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%' || @Search || '%' AND pid <> pg_backend_pid()",
-            new { Search })).Single();
+    private Task<long> RunningSearchesAsync() => RunningAsync(Search);
+
+    /// <summary>Statements containing <paramref name="text"/> that PostgreSQL is running (or that wait there for a lock).</summary>
+    private async Task<long> RunningAsync(string text) =>
+        (await api.QueryAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%' || @Text || '%' AND pid <> pg_backend_pid()",
+            new { Text = text })).Single();
 }

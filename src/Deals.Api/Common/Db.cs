@@ -8,7 +8,7 @@ namespace Deals.Api.Common;
 /// The app's PostgreSQL: the primary, and optionally a read source (<c>ConnectionStrings:DealsRead</c>,
 /// typically an Npgsql multi-host string over streaming replicas). One pooled data source each.
 /// </summary>
-public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource primaryReads, NpgsqlDataSource? read, int heavySlots) : IAsyncDisposable
+public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource primaryReads, NpgsqlDataSource? read, int heavySlots, int readSlots = 0) : IAsyncDisposable
 {
     public NpgsqlDataSource Primary { get; } = primary;
 
@@ -25,9 +25,22 @@ public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource prima
     /// </summary>
     public SemaphoreSlim HeavySlots { get; } = new(heavySlots, heavySlots);
 
+    /// <summary>
+    /// How many read statements run at once (<c>Database:ReadSlots</c>, default twice the processor count;
+    /// 0 for no limit); the rest wait their turn here. With 32 requests in flight on 2 cores, 32 backends competed
+    /// for the CPU and each statement cost PostgreSQL more: a deal by id 0.27-0.33 CPU ms with up to 32 at once,
+    /// 0.16-0.20 with 4 or 8, and 2,600-3,800 requests/s became 4,000-5,000 (p99 20-200 ms became 11-16 ms); pgbench
+    /// on the parents chain used 0.83 CPU ms per query with 32 clients and 0.54-0.59 with 4. With 4 slots rather than
+    /// 8 the parents chain's p99 fell from 60-90 to 27-40 ms and the list by buyer's from 130-220 to 60-80 ms, at
+    /// the same rate. Heavy queries hold a heavy slot instead, so a burst of searches never holds up lookups by id;
+    /// streaming exports and writes take no slot. When PostgreSQL runs on another machine, about twice its cores.
+    /// </summary>
+    public SemaphoreSlim? ReadSlots { get; } = readSlots > 0 ? new(readSlots, readSlots) : null;
+
     public async ValueTask DisposeAsync()
     {
         HeavySlots.Dispose();
+        ReadSlots?.Dispose();
         await Primary.DisposeAsync();
         if (!ReferenceEquals(PrimaryReads, Primary))
         {
@@ -47,14 +60,15 @@ public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource prima
 /// multi-statement work in a transaction. A writing request names its API key in the session
 /// setting <c>deals.actor</c>, which the audit triggers record with every change.
 /// </summary>
-public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null, NpgsqlDataSource? fallback = null, string? actor = null, bool writes = false)
+public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null, NpgsqlDataSource? fallback = null, string? actor = null, bool writes = false,
+    SemaphoreSlim? readSlots = null)
 {
     private const string ActorSql = "SELECT set_config('deals.actor', @Actor, false)";
 
     public NpgsqlDataSource Source { get; } = source;
 
     public Task<IEnumerable<T>> QueryAsync<T>(CommandDefinition command) =>
-        RunAsync(c => c.QueryAsync<T>(command));
+        RunAsync(c => c.QueryAsync<T>(command), command.CancellationToken);
 
     /// <summary>
     /// A query whose best plan depends on its values (filters, ranges, a search term), planned for them
@@ -68,18 +82,18 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
             using var grid = await c.QueryMultipleAsync(Planned(command));
             await grid.ReadAsync();
             return await grid.ReadAsync<T>();
-        }), command.CancellationToken);
+        }, command.CancellationToken, heavy: true), command.CancellationToken);
 
     /// <summary>
     /// Rows read by <paramref name="map"/> with typed getters. Dapper reads every column as a boxed object
     /// first; for a 50-row page of deals that was an eighth of the API's CPU.
     /// </summary>
     public Task<List<T>> ReadAsync<T>(CommandDefinition command, Func<DbDataReader, T> map) =>
-        RunAsync(c => ReadAsync(c, command, map));
+        RunAsync(c => ReadAsync(c, command, map), command.CancellationToken);
 
     /// <summary><see cref="ReadAsync{T}(CommandDefinition, Func{DbDataReader, T})"/> for a query planned for its values (<see cref="QueryPlannedAsync{T}"/>).</summary>
     public Task<List<T>> ReadPlannedAsync<T>(CommandDefinition command, Func<DbDataReader, T> map) =>
-        HeavyAsync(() => RunAsync(c => ReadAsync(c, Planned(command), map, skipFirstResult: true)), command.CancellationToken);
+        HeavyAsync(() => RunAsync(c => ReadAsync(c, Planned(command), map, skipFirstResult: true), command.CancellationToken, heavy: true), command.CancellationToken);
 
     /// <summary>The command preceded by <see cref="CustomPlanSql"/>, whose own (first) result the caller skips.</summary>
     private static CommandDefinition Planned(CommandDefinition command) =>
@@ -127,13 +141,13 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
     public const string CustomPlanSql = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true);\n";
 
     public Task<T?> QuerySingleOrDefaultAsync<T>(CommandDefinition command) =>
-        RunAsync(c => c.QuerySingleOrDefaultAsync<T>(command));
+        RunAsync(c => c.QuerySingleOrDefaultAsync<T>(command), command.CancellationToken);
 
     public Task<T?> ExecuteScalarAsync<T>(CommandDefinition command) =>
-        RunAsync(c => c.ExecuteScalarAsync<T>(command));
+        RunAsync(c => c.ExecuteScalarAsync<T>(command), command.CancellationToken);
 
     public Task<int> ExecuteAsync(CommandDefinition command) =>
-        RunAsync(c => c.ExecuteAsync(command));
+        RunAsync(c => c.ExecuteAsync(command), command.CancellationToken);
 
     public async ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
@@ -156,16 +170,35 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
         return connection;
     }
 
-    private async Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work)
+    /// <summary>Runs <paramref name="work"/> on a pooled connection; a read takes one of the read slots unless it is <paramref name="heavy"/> (it holds a heavy-query slot instead).</summary>
+    private async Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken, bool heavy = false)
+    {
+        if (writes)
+        {
+            await using var writer = await OpenConnectionAsync(CancellationToken.None);
+            return await work(writer);
+        }
+
+        if (readSlots is null || heavy)
+        {
+            return await OnReadSourceAsync(work);
+        }
+
+        await readSlots.WaitAsync(cancellationToken);
+        try
+        {
+            return await OnReadSourceAsync(work);
+        }
+        finally
+        {
+            readSlots.Release();
+        }
+    }
+
+    private async Task<T> OnReadSourceAsync<T>(Func<DbConnection, Task<T>> work)
     {
         try
         {
-            if (writes)
-            {
-                await using var writer = await OpenConnectionAsync(CancellationToken.None);
-                return await work(writer);
-            }
-
             await using var connection = Source.CreateConnection();
             return await work(connection);
         }
