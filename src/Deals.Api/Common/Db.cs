@@ -77,12 +77,12 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
     /// 1 ms. The setting lasts for the statements' own implicit transaction, in the same round trip.
     /// </summary>
     public Task<IEnumerable<T>> QueryPlannedAsync<T>(CommandDefinition command) =>
-        HeavyAsync(() => RunAsync(async c =>
+        RunHeavyAsync(async c =>
         {
             using var grid = await c.QueryMultipleAsync(Planned(command));
             await grid.ReadAsync();
             return await grid.ReadAsync<T>();
-        }, command.CancellationToken, heavy: true), command.CancellationToken);
+        }, command.CancellationToken);
 
     /// <summary>
     /// Rows read by <paramref name="map"/> with typed getters. Dapper reads every column as a boxed object
@@ -93,7 +93,7 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
 
     /// <summary><see cref="ReadAsync{T}(CommandDefinition, Func{DbDataReader, T})"/> for a query planned for its values (<see cref="QueryPlannedAsync{T}"/>).</summary>
     public Task<List<T>> ReadPlannedAsync<T>(CommandDefinition command, Func<DbDataReader, T> map) =>
-        HeavyAsync(() => RunAsync(c => ReadAsync(c, Planned(command), map, skipFirstResult: true), command.CancellationToken, heavy: true), command.CancellationToken);
+        RunHeavyAsync(c => ReadAsync(c, Planned(command), map, skipFirstResult: true), command.CancellationToken);
 
     /// <summary>The command preceded by <see cref="CustomPlanSql"/>, whose own (first) result the caller skips.</summary>
     private static CommandDefinition Planned(CommandDefinition command) =>
@@ -119,21 +119,24 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
     }
 
     /// <summary>Runs <paramref name="work"/> in one of the heavy-query slots (<see cref="DataSources.HeavySlots"/>), waiting for one if need be.</summary>
-    public async Task<T> HeavyAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    public Task<T> HeavyAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken) => InSlotAsync(heavySlots, work, cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> once <paramref name="slots"/> (none: no limit) has one free, waiting for it if need be.</summary>
+    private static async Task<T> InSlotAsync<T>(SemaphoreSlim? slots, Func<Task<T>> work, CancellationToken cancellationToken)
     {
-        if (heavySlots is null)
+        if (slots is null)
         {
             return await work();
         }
 
-        await heavySlots.WaitAsync(cancellationToken);
+        await slots.WaitAsync(cancellationToken);
         try
         {
             return await work();
         }
         finally
         {
-            heavySlots.Release();
+            slots.Release();
         }
     }
 
@@ -170,8 +173,15 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
         return connection;
     }
 
-    /// <summary>Runs <paramref name="work"/> on a pooled connection; a read takes one of the read slots unless it is <paramref name="heavy"/> (it holds a heavy-query slot instead).</summary>
-    private async Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken, bool heavy = false)
+    /// <summary>Runs <paramref name="work"/> on a pooled connection; a read takes one of the read slots (<see cref="DataSources.ReadSlots"/>).</summary>
+    private Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken) =>
+        RunAsync(work, readSlots, cancellationToken);
+
+    /// <summary>A query that costs the database real CPU: it holds a heavy-query slot instead of a read slot.</summary>
+    private Task<T> RunHeavyAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken) =>
+        HeavyAsync(() => RunAsync(work, null, cancellationToken), cancellationToken);
+
+    private async Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work, SemaphoreSlim? slots, CancellationToken cancellationToken)
     {
         if (writes)
         {
@@ -179,20 +189,7 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
             return await work(writer);
         }
 
-        if (readSlots is null || heavy)
-        {
-            return await OnReadSourceAsync(work);
-        }
-
-        await readSlots.WaitAsync(cancellationToken);
-        try
-        {
-            return await OnReadSourceAsync(work);
-        }
-        finally
-        {
-            readSlots.Release();
-        }
+        return await InSlotAsync(slots, () => OnReadSourceAsync(work), cancellationToken);
     }
 
     private async Task<T> OnReadSourceAsync<T>(Func<DbConnection, Task<T>> work)

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -65,12 +66,17 @@ public readonly record struct PartialDate(DateOnly Start, DatePrecision Precisio
         }
     }
 
-    public static PartialDate FromStored(DateOnly start, string precision) => new(start, precision switch
-    {
-        "year" => DatePrecision.Year,
-        "month" => DatePrecision.Month,
-        _ => DatePrecision.Day,
-    });
+    /// <summary>
+    /// The date a query returns as stored: its first day in <paramref name="column"/> and its precision as text in
+    /// the next column (<c>announced_on, announced_precision::text</c>); null when the date is NULL.
+    /// </summary>
+    public static PartialDate? FromStored(DbDataReader reader, int column) =>
+        reader.IsDBNull(column) ? null : new(reader.GetFieldValue<DateOnly>(column), reader.GetString(column + 1) switch
+        {
+            "year" => DatePrecision.Year,
+            "month" => DatePrecision.Month,
+            _ => DatePrecision.Day,
+        });
 
     public int CompareTo(PartialDate other) => Start != other.Start ? Start.CompareTo(other.Start) : Precision.CompareTo(other.Precision);
 

@@ -97,8 +97,8 @@ public sealed class ControlStore(Db db)
         (new CompanySummary(r.GetInt64(0), r.GetString(1), r.GetString(2)),
          r.IsDBNull(3) ? null : new DealSummary(
              r.GetInt64(3),
-             PartialDate.FromStored(r.GetFieldValue<DateOnly>(4), r.GetString(5)),
-             r.IsDBNull(6) ? null : PartialDate.FromStored(r.GetFieldValue<DateOnly>(6), r.GetString(7)),
+             PartialDate.FromStored(r, 4)!.Value,
+             PartialDate.FromStored(r, 6),
              r.IsDBNull(8) ? null : new Money(Json.Normalize(r.GetDecimal(8)), r.GetString(9)),
              r.IsDBNull(10) ? null : KebabEnum<Acquisitions.Disposition>.Parse(r.GetString(10))));
 }

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using CsvHelper;
@@ -59,8 +58,8 @@ public sealed class CsvExport(AcquisitionQuery query, Db db) : IResult
         {
             csv.WriteField(reader.GetString(0));
             csv.WriteField(reader.GetString(1));
-            WriteDate(csv, reader, 2);
-            WriteDate(csv, reader, 4);
+            csv.WriteField(PartialDate.FromStored(reader, 2)?.ToString());
+            csv.WriteField(PartialDate.FromStored(reader, 4)?.ToString());
             csv.WriteField(reader.GetString(6));
             csv.WriteField(reader.GetString(7));
             csv.WriteField(reader.IsDBNull(8) ? null : Json.Normalize(reader.GetDecimal(8)).ToString(CultureInfo.InvariantCulture));
@@ -71,16 +70,5 @@ public sealed class CsvExport(AcquisitionQuery query, Db db) : IResult
 
             await csv.NextRecordAsync();
         }
-    }
-
-    private static void WriteDate(CsvWriter csv, DbDataReader reader, int column)
-    {
-        if (reader.IsDBNull(column))
-        {
-            csv.WriteField(null);
-            return;
-        }
-
-        csv.WriteField(PartialDate.FromStored(reader.GetFieldValue<DateOnly>(column), reader.GetString(column + 1)).ToString());
     }
 }
