@@ -106,6 +106,19 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
     }
 
     [Fact]
+    public async Task Sorted_by_date_from_a_date_reads_the_date_index_from_a_year_before_not_from_the_start()
+    {
+        // Without the lower bound, the index is read from its first entry and every earlier deal is filtered out.
+        var query = AcquisitionQuery.From(new() { AnnouncedFrom = "2010" }, null, null, data.Reference).OrderBy("announcedOn");
+        var plan = await PlanAsync(AcquisitionStore.ListSql(query), query.Parameters, take: 51, analyze: true);
+        var scan = Nodes(plan).Single(n => (string?)n["Index Name"] == "acquisitions_announced_on_idx");
+
+        Assert.Contains("announced_on > '2009-01-01'", (string?)scan["Index Cond"]);
+        var earlier = await ScalarAsync<long>("SELECT count(*) FROM acquisitions WHERE announced_on < '2009-01-01'");
+        Assert.True((long)scan["Rows Removed by Filter"]! < earlier / 10, $"filtered out {scan["Rows Removed by Filter"]} rows; {earlier} deals are older");
+    }
+
+    [Fact]
     public async Task Stats_by_year_for_one_currency_read_only_the_currency_index()
     {
         var query = AcquisitionQuery.From(new() { Currency = "USD" }, null, null, data.Reference);
@@ -189,22 +202,16 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
         return JsonNode.Parse(json!)![0]!["Plan"]!;
     }
 
-    private static IEnumerable<string> SeqScans(JsonNode plan)
-    {
-        if (((string?)plan["Node Type"])?.EndsWith("Seq Scan", StringComparison.Ordinal) == true
-            && (string?)plan["Relation Name"] is { } table && BigTables.Contains(table))
-        {
-            yield return table;
-        }
+    private static IEnumerable<string> SeqScans(JsonNode plan) =>
+        Nodes(plan)
+            .Where(n => ((string?)n["Node Type"])?.EndsWith("Seq Scan", StringComparison.Ordinal) == true)
+            .Select(n => (string?)n["Relation Name"])
+            .Where(t => t is not null && BigTables.Contains(t))
+            .Select(t => t!);
 
-        foreach (var child in plan["Plans"]?.AsArray() ?? [])
-        {
-            foreach (var scanned in SeqScans(child!))
-            {
-                yield return scanned;
-            }
-        }
-    }
+    /// <summary>The plan node and every node under it.</summary>
+    private static IEnumerable<JsonNode> Nodes(JsonNode plan) =>
+        (plan["Plans"]?.AsArray() ?? []).SelectMany(child => Nodes(child!)).Prepend(plan);
 
     private static long Buffers(JsonNode plan) =>
         ((long?)plan["Shared Hit Blocks"] ?? 0) + ((long?)plan["Shared Read Blocks"] ?? 0);

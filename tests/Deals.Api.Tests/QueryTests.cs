@@ -96,6 +96,12 @@ public sealed class QueryTests(QueryFixture api) : IClassFixture<QueryFixture>
         var fromDay = await WalkAsync("/v1/acquisitions?buyer=overlap-buyer&announcedFrom=1990-09-05", 10);
         Assert.Equal(["1990", "1990-09", "1990-10-01"], fromDay.Select(a => (string)a["announcedOn"]!));
 
+        // Sorted by date, the list reads the date index from a year before the range: a deal dated by its year still overlaps.
+        var yearEnd = await WalkAsync("/v1/acquisitions?buyer=overlap-buyer&announcedFrom=1990-12-31&sort=announcedOn", 10);
+        Assert.Equal(["1990"], yearEnd.Select(a => (string)a["announcedOn"]!));
+        var fromDaySorted = await WalkAsync("/v1/acquisitions?buyer=overlap-buyer&announcedFrom=1990-09-05&sort=-announcedOn", 2);
+        Assert.Equal(["1990-10-01", "1990-09", "1990"], fromDaySorted.Select(a => (string)a["announcedOn"]!));
+
         var untilYear = await WalkAsync("/v1/acquisitions?buyer=overlap-buyer&announcedTo=1989", 10);
         Assert.Equal(["1989-12-31"], untilYear.Select(a => (string)a["announcedOn"]!));
     }

@@ -84,6 +84,9 @@ public sealed class AcquisitionQuery
 
     private readonly List<string> _where = [];
 
+    // The start of announcedFrom: see OrderBy.
+    private DateOnly? _announcedFrom;
+
     public DynamicParameters Parameters { get; } = new();
 
     /// <summary>
@@ -129,6 +132,7 @@ public sealed class AcquisitionQuery
 
         // Overlap: the deal's period ends on or after the range starts, and starts on or before it ends.
         query.Add("a.announced_until >= @AnnouncedFrom", "AnnouncedFrom", from?.Start);
+        query._announcedFrom = from?.Start;
         query.Add("a.announced_on <= @AnnouncedTo", "AnnouncedTo", to?.End);
         query.Add("a.price_amount >= @MinPrice", "MinPrice", Amount("minPrice", filters.MinPrice));
         query.Add("a.price_amount <= @MaxPrice", "MaxPrice", Amount("maxPrice", filters.MaxPrice));
@@ -184,6 +188,17 @@ public sealed class AcquisitionQuery
         }
 
         Sort = fields;
+
+        // A deal's period lasts a year at most, so one that overlaps announcedFrom was announced after the
+        // day a year before it. Said in SQL, that is where the announcement-date index starts reading: on
+        // 1M deals, ?announcedFrom=2015&sort=announcedOn read 800,000 rows (2.1 s) without it and 21,000
+        // (56 ms) with it. Only for this sort: under another, the narrower estimate tipped the filtered
+        // list into a parallel plan (25 ms instead of 4).
+        if (fields[0].Name == "announcedOn" && _announcedFrom is { } from)
+        {
+            Add("a.announced_on > @AnnouncedAfter", "AnnouncedAfter", from.AddYears(-1));
+        }
+
         return this;
     }
 
