@@ -152,6 +152,24 @@ public sealed class QueryTests(QueryFixture api) : IClassFixture<QueryFixture>
     }
 
     [Theory]
+    [InlineData("currency=USD&sort=price", "a.price_currency = 'USD'", "coalesce(a.price_amount, -1), a.id")]
+    [InlineData("minPrice=30000000&maxPrice=200000000&sort=-price", "a.price_amount BETWEEN 30000000 AND 200000000", "a.price_amount DESC, a.id DESC")]
+    [InlineData("disclosed=true&sort=price", "a.price_amount IS NOT NULL", "a.price_amount, a.id")]
+    [InlineData("disclosed=false&sort=-price", "a.price_amount IS NULL", "a.id DESC")]
+    [InlineData("announcedFrom=2008-09&sort=announcedOn", "a.announced_until >= date '2008-09-01'", "a.announced_on, a.id")]
+    [InlineData("announcedFrom=2005&announcedTo=2008-06&sort=-announcedOn,price",
+        "a.announced_until >= date '2005-01-01' AND a.announced_on <= date '2008-06-30'", "a.announced_on DESC, coalesce(a.price_amount, -1), a.id")]
+    public async Task A_filter_on_the_sort_key_walks_exactly_the_matching_deals_in_order(string query, string where, string orderBy)
+    {
+        var expected = await api.QueryAsync<long>($"SELECT a.id FROM acquisitions a WHERE {where} ORDER BY {orderBy}");
+        Assert.NotEmpty(expected);
+
+        var actual = await WalkAsync($"/v1/acquisitions?{query}", 4);
+
+        Assert.Equal(expected, actual.Select(a => (long)a["id"]!));
+    }
+
+    [Theory]
     [InlineData("sort=name", "sort")]
     [InlineData("sort=announcedOn,announcedOn", "sort")]
     [InlineData("sort=-", "sort")]
