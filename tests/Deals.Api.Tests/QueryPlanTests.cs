@@ -135,6 +135,23 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
         Assert.True(removed < GeneratedFixture.Deals / 10, $"{filter}&sort={sort} filtered out {removed} deals:\n{plan}");
     }
 
+    [Theory]
+    [InlineData("id")]
+    [InlineData("-announcedOn")]
+    [InlineData("-price")]
+    public async Task A_name_few_companies_carry_is_read_through_their_deals_not_by_walking_the_sort(string sort)
+    {
+        var text = await ScalarAsync<string>("SELECT lower(name) FROM companies ORDER BY id LIMIT 1 OFFSET 700");
+        await using var connection = new NpgsqlConnection(data.ConnectionString);
+        var named = (await connection.QueryAsync<long>(CompanyStore.IdsNamedLikeSql,
+            new { Like = CompanyStore.NameLike(text), Take = AcquisitionQuery.MaxNamedCompanies + 1 })).ToArray();
+        var query = AcquisitionQuery.From(new() { Q = text }, null, null, data.Reference, named).OrderBy(sort);
+        var plan = await PlanAsync(AcquisitionStore.ListSql(query), query.Parameters, take: 51, analyze: true);
+
+        var removed = Nodes(plan).Where(n => (string?)n["Relation Name"] == "acquisitions").Sum(n => (long?)n["Rows Removed by Filter"] ?? 0);
+        Assert.True(removed < GeneratedFixture.Deals / 10, $"q={text}&sort={sort} filtered out {removed} deals:\n{plan}");
+    }
+
     [Fact]
     public async Task Stats_by_year_for_one_currency_read_only_the_currency_index()
     {

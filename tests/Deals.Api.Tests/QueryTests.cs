@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Deals.Api.Acquisitions;
 using Deals.Api.Tests.Infrastructure;
 
 namespace Deals.Api.Tests;
@@ -104,6 +105,29 @@ public sealed class QueryTests(QueryFixture api) : IClassFixture<QueryFixture>
 
         var untilYear = await WalkAsync("/v1/acquisitions?buyer=overlap-buyer&announcedTo=1989", 10);
         Assert.Equal(["1989-12-31"], untilYear.Select(a => (string)a["announcedOn"]!));
+    }
+
+    [Fact]
+    public async Task A_name_that_more_companies_carry_than_can_be_listed_by_id_still_matches_exactly()
+    {
+        // More matching companies than AcquisitionQuery.MaxNamedCompanies: the list reads them in a subquery instead.
+        await api.ExecuteAsync($"""
+            INSERT INTO companies (slug, name) SELECT 'crowd-' || g, 'Crowd ' || g FROM generate_series(1, {AcquisitionQuery.MaxNamedCompanies + 1}) g;
+            INSERT INTO acquisitions (buyer_id, target_id, announced_on, announced_precision)
+            SELECT b.id, t.id, date '1991-01-01' + g, 'day'
+            FROM generate_series(1, 3) g
+            JOIN companies b ON b.slug = 'crowd-' || (g * 300)
+            JOIN companies t ON t.slug = 'q' || g;
+            """);
+        var expected = await api.QueryAsync<long>("""
+            SELECT a.id FROM acquisitions a JOIN companies b ON b.id = a.buyer_id JOIN companies t ON t.id = a.target_id
+            WHERE b.name ILIKE '%crowd%' OR t.name ILIKE '%crowd%' ORDER BY a.announced_on DESC, a.id DESC
+            """);
+
+        var actual = await WalkAsync("/v1/acquisitions?q=CROWD&sort=-announcedOn", 2);
+
+        Assert.Equal(3, expected.Count);
+        Assert.Equal(expected, actual.Select(a => (long)a["id"]!));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using Deals.Api.Common;
+using Deals.Api.Companies;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Deals.Api.Acquisitions;
@@ -103,8 +104,15 @@ public sealed class AcquisitionQuery
     /// <summary>The normalised sort, as a cursor must repeat it.</summary>
     public string SortText => string.Join(',', Sort.Select(f => (f.Descending ? "-" : "") + f.Name));
 
-    /// <summary>Checks and applies the filters; company keys must already be resolved to ids.</summary>
-    public static AcquisitionQuery From(AcquisitionFilters filters, long? buyerId, long? targetId, ReferenceData reference)
+    /// <summary>Up to this many companies matching <c>q</c> are passed by id (see <see cref="From"/>).</summary>
+    public const int MaxNamedCompanies = 1000;
+
+    /// <summary>
+    /// Checks and applies the filters; company keys must already be resolved to ids, and so may the companies
+    /// whose name contains <c>q</c> (<paramref name="namedCompanies"/>: null when there are too many to list).
+    /// </summary>
+    public static AcquisitionQuery From(AcquisitionFilters filters, long? buyerId, long? targetId, ReferenceData reference,
+        long[]? namedCompanies = null)
     {
         var query = new AcquisitionQuery();
         query.Equal("a.buyer_id", "BuyerId", buyerId);
@@ -174,10 +182,21 @@ public sealed class AcquisitionQuery
         if (!string.IsNullOrWhiteSpace(filters.Q))
         {
             Search.Check(filters.Q);
-            query.Add("""
-                (a.buyer_id IN (SELECT c.id FROM companies c WHERE lower(c.name) LIKE @Q)
-                 OR a.target_id IN (SELECT c.id FROM companies c WHERE lower(c.name) LIKE @Q))
-                """, "Q", "%" + EscapeLike(filters.Q.Trim().ToLowerInvariant()) + "%");
+
+            // Given as ids, the companies are values the planner can weigh: for a name few deals carry, it reads those
+            // deals through the buyer and target indexes instead of walking the sort's index past every other deal.
+            // On 1M deals, a name no company has took 0.3 s (by id) to 2.4 s (by date) as a subquery and 0.2 ms as ids.
+            if (namedCompanies is not null)
+            {
+                query.Add("(a.buyer_id = ANY (@Named) OR a.target_id = ANY (@Named))", "Named", namedCompanies);
+            }
+            else
+            {
+                query.Add("""
+                    (a.buyer_id IN (SELECT c.id FROM companies c WHERE lower(c.name) LIKE @Q)
+                     OR a.target_id IN (SELECT c.id FROM companies c WHERE lower(c.name) LIKE @Q))
+                    """, "Q", CompanyStore.NameLike(filters.Q));
+            }
         }
 
         query.Add("a.updated_at >= @UpdatedSince", "UpdatedSince", filters.UpdatedSince?.UtcDateTime);

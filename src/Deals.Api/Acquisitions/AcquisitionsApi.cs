@@ -79,7 +79,20 @@ public static class AcquisitionsApi
         CancellationToken cancellationToken, bool trustIds = false) =>
         AcquisitionQuery.From(filters,
             await ResolveCompanyAsync("buyer", filters.Buyer, companies, trustIds, cancellationToken),
-            await ResolveCompanyAsync("target", filters.Target, companies, trustIds, cancellationToken), reference);
+            await ResolveCompanyAsync("target", filters.Target, companies, trustIds, cancellationToken), reference,
+            await NamedCompaniesAsync(filters.Q, companies, cancellationToken));
+
+    /// <summary>The companies whose name contains <paramref name="q"/>, when a few enough to pass by id (a bad q is a 400 first).</summary>
+    private static async Task<long[]?> NamedCompaniesAsync(string? q, CompanyStore companies, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(q))
+        {
+            return null;
+        }
+
+        Search.Check(q);
+        return await companies.IdsNamedLikeAsync(q, AcquisitionQuery.MaxNamedCompanies, cancellationToken);
+    }
 
     /// <summary>The id of the company a filter names (none: null; unknown: a 400 naming <paramref name="field"/>).</summary>
     private static async Task<long?> ResolveCompanyAsync(string field, string? key, CompanyStore companies, bool trustIds, CancellationToken cancellationToken) =>

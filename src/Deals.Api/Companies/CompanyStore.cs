@@ -48,6 +48,7 @@ public sealed class CompanyStore(Db db)
         """;
     private const string IdBySlugSql = "SELECT id FROM companies WHERE slug = @Slug";
     private const string IdExistsSql = "SELECT id FROM companies WHERE id = @Id";
+    internal const string IdsNamedLikeSql = "SELECT id FROM companies WHERE lower(name) LIKE @Like LIMIT @Take";
 
     private const string InsertSql = """
         WITH c AS (
@@ -91,6 +92,20 @@ public sealed class CompanyStore(Db db)
         db.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
             key.Id is null ? IdBySlugSql : IdExistsSql, new { key.Id, key.Slug }, cancellationToken: cancellationToken));
 
+    /// <summary>
+    /// The ids of the companies whose name contains <paramref name="text"/> (case-insensitive), or null when more
+    /// than <paramref name="max"/> do.
+    /// </summary>
+    public async Task<long[]?> IdsNamedLikeAsync(string text, int max, CancellationToken cancellationToken)
+    {
+        var ids = (await db.QueryPlannedAsync<long>(new CommandDefinition(IdsNamedLikeSql,
+            new { Like = NameLike(text), Take = max + 1 }, cancellationToken: cancellationToken))).ToArray();
+        return ids.Length > max ? null : ids;
+    }
+
+    /// <summary>A LIKE pattern matching names that contain <paramref name="text"/>, for a lower(name) column.</summary>
+    public static string NameLike(string text) => "%" + Acquisitions.AcquisitionQuery.EscapeLike(text.Trim().ToLowerInvariant()) + "%";
+
     public async Task<List<CompanyResponse>> ListAsync(string? country, long after, int take, CancellationToken cancellationToken)
     {
         var rows = await db.QueryAsync<CompanyRow>(new CommandDefinition(country is null ? ListSql : ListByCountrySql,
@@ -106,7 +121,7 @@ public sealed class CompanyStore(Db db)
         var rows = await db.QueryPlannedAsync<CompanyRow>(new CommandDefinition(SearchSql, new
         {
             Q = text,
-            Like = "%" + Acquisitions.AcquisitionQuery.EscapeLike(text) + "%",
+            Like = NameLike(text),
             Country = country,
             AfterScore = after.Score,
             After = after.Id,
