@@ -44,7 +44,10 @@ public static partial class Observability
             o.Providers.Add<GzipCompressionProvider>();
             o.MimeTypes = ["application/json", "application/problem+json", "application/x-ndjson", "text/csv", "text/plain", "text/html", "text/css", "application/javascript"];
         });
-        builder.Services.Configure<BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
+        // A 50-deal page (25.5 KB): Brotli at Fastest made 6.4 KB, gzip at Fastest 4.8 KB, Brotli at Optimal (quality 4)
+        // 3.4 KB, each for about 0.1-0.3 of the API's 1 CPU ms per request (within the machine's noise). Brotli comes
+        // first for clients that accept both.
+        builder.Services.Configure<BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Optimal);
         builder.Services.Configure<GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
 
         var origins = builder.Configuration.GetSection("Cors:Origins").Get<string[]>() ?? [];
