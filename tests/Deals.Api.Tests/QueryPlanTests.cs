@@ -144,7 +144,7 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
         var text = await ScalarAsync<string>("SELECT lower(name) FROM companies ORDER BY id LIMIT 1 OFFSET 700");
         await using var connection = new NpgsqlConnection(data.ConnectionString);
         var named = (await connection.QueryAsync<long>(CompanyStore.IdsNamedLikeSql,
-            new { Like = CompanyStore.NameLike(text), Take = AcquisitionQuery.MaxNamedCompanies + 1 })).ToArray();
+            new { Like = Search.ContainsPattern(text), Take = AcquisitionQuery.MaxNamedCompanies + 1 })).ToArray();
         var query = AcquisitionQuery.From(new() { Q = text }, null, null, data.Reference, named).OrderBy(sort);
         var plan = await PlanAsync(AcquisitionStore.ListSql(query), query.Parameters, take: 51, analyze: true);
 

@@ -77,7 +77,7 @@ public static class Scenarios
                 [PgBench(AcquisitionStore.ListSql(deep), ("K0", ":k0::date"), ("K1", ":k1"), ("Take", ":take"))], sweep,
                 new Dictionary<string, string> { ["k0"] = deepKeys[0], ["k1"] = deepKeys[1], ["take"] = "51" }),
             new("company-search", "/", ChoiceLua([.. names.Select(n => "/v1/companies?q=" + Uri.EscapeDataString(n))]),
-                [.. names.Select(n => PgBench(CompanyStore.SearchSql, ("Q", Literal(n)), ("Like", Literal("%" + AcquisitionQuery.EscapeLike(n) + "%")),
+                [.. names.Select(n => PgBench(CompanyStore.SearchSql, ("Q", Literal(n)), ("Like", Literal(Search.ContainsPattern(n))),
                     ("Country", "NULL"), ("AfterScore", "'Infinity'::real"), ("After", "0"), ("Take", "51")))], sweep),
             new("parents-chain", "/", ChoiceLua([.. targets.Select(t => $"/v1/companies/{t}/parents")]),
                 [Choose("id", targets) + PgBench(ControlStore.ParentsByIdSql, ("Id", ":id"), ("AsOf", ":asof::date"))], sweep,

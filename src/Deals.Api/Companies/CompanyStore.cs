@@ -99,12 +99,9 @@ public sealed class CompanyStore(Db db)
     public async Task<long[]?> IdsNamedLikeAsync(string text, int max, CancellationToken cancellationToken)
     {
         var ids = (await db.QueryPlannedAsync<long>(new CommandDefinition(IdsNamedLikeSql,
-            new { Like = NameLike(text), Take = max + 1 }, cancellationToken: cancellationToken))).ToArray();
+            new { Like = Search.ContainsPattern(text), Take = max + 1 }, cancellationToken: cancellationToken))).ToArray();
         return ids.Length > max ? null : ids;
     }
-
-    /// <summary>A LIKE pattern matching names that contain <paramref name="text"/>, for a lower(name) column.</summary>
-    public static string NameLike(string text) => "%" + Acquisitions.AcquisitionQuery.EscapeLike(text.Trim().ToLowerInvariant()) + "%";
 
     public async Task<List<CompanyResponse>> ListAsync(string? country, long after, int take, CancellationToken cancellationToken)
     {
@@ -121,7 +118,7 @@ public sealed class CompanyStore(Db db)
         var rows = await db.QueryPlannedAsync<CompanyRow>(new CommandDefinition(SearchSql, new
         {
             Q = text,
-            Like = NameLike(text),
+            Like = Search.ContainsPattern(text),
             Country = country,
             AfterScore = after.Score,
             After = after.Id,

@@ -104,7 +104,7 @@ public sealed class ProductStore(Db db)
         var rows = await db.QueryPlannedAsync<ProductRow>(new CommandDefinition(SearchSql, new
         {
             Q = text,
-            Like = "%" + Acquisitions.AcquisitionQuery.EscapeLike(text) + "%",
+            Like = Search.ContainsPattern(text),
             AfterScore = after.Score,
             After = after.Id,
             Take = take,
