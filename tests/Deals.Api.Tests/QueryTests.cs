@@ -296,6 +296,34 @@ public sealed class QueryTests(QueryFixture api) : IClassFixture<QueryFixture>
         Assert.Equal("solidice", (string?)solid["items"]![0]!["slug"]);
     }
 
+    [Theory]
+    [InlineData("country=IL", "IL")]
+    [InlineData("country=usa", "US")]
+    [InlineData("country=SE&q=mysql", "SE")]
+    [InlineData("country=IL&q=kvmm", "IL")]
+    public async Task Products_of_a_country_are_those_its_companies_made(string query, string alpha2)
+    {
+        var expected = await api.QueryAsync<long>($"""
+            SELECT p.id FROM products p JOIN companies m ON m.id = p.maker_id
+            WHERE m.country = '{alpha2}' {(query.Split("q=") is [_, var q] ? $"AND (lower(p.name) % '{q}' OR lower(p.name) LIKE '%{q}%')" : "")}
+            ORDER BY p.id
+            """);
+        Assert.NotEmpty(expected);
+
+        var actual = await WalkAsync($"/v1/products?{query}", 2);
+
+        Assert.Equal(expected, actual.Select(p => (long)p["id"]!).Order());
+    }
+
+    [Fact]
+    public async Task Products_of_an_unknown_country_are_a_validation_problem()
+    {
+        await Client.GetAsync("/v1/products?country=XX").ShouldBeValidationProblem("country");
+        await Client.GetAsync("/v1/products?country=XX&q=kvm").ShouldBeValidationProblem("country");
+        var none = await Client.GetAsync("/v1/products?country=JP").ShouldBe(HttpStatusCode.OK);
+        Assert.Empty(none["items"]!.AsArray());
+    }
+
     private async Task<List<JsonObject>> WalkAsync(string url, int limit)
     {
         var items = new List<JsonObject>();

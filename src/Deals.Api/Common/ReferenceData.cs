@@ -32,6 +32,11 @@ public sealed class ReferenceData
     /// <summary>The alpha-2 code for an alpha-2 or alpha-3 code in any case, or null when it names no country.</summary>
     public string? Country(string code) => _countries.GetValueOrDefault(code);
 
+    /// <summary>The alpha-2 code of a <c>country</c> query parameter (none: null; unknown: a 400 naming it).</summary>
+    public string? CountryFilter(string? code) =>
+        code is null ? null
+        : Country(code) ?? throw new RequestValidationException("country", "Expected an ISO 3166-1 alpha-2 or alpha-3 code, like US or USA.");
+
     public bool IsCurrency(string code) => _currencies.Contains(code);
 
     public IEnumerable<string> Currencies => _currencies;

@@ -138,8 +138,7 @@ public static class CompaniesApi
         CompanyStore store, ReferenceData reference, HttpContext http, CancellationToken cancellationToken)
     {
         var take = Paging.Limit(limit);
-        var alpha2 = country is null ? null
-            : reference.Country(country) ?? throw new RequestValidationException("country", "Expected an ISO 3166-1 alpha-2 or alpha-3 code, like US or USA.");
+        var alpha2 = reference.CountryFilter(country);
         if (string.IsNullOrWhiteSpace(q))
         {
             var (_, after) = Paging.Parse(limit, cursor);

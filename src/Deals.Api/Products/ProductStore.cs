@@ -23,12 +23,22 @@ public sealed class ProductStore(Db db)
     private const string ByIdSql = $"SELECT {Columns} FROM products p WHERE p.id = @Id";
     private const string ListSql = $"SELECT {Columns} FROM products p WHERE p.id > @After ORDER BY p.id LIMIT @Take";
 
+    // A product's country is its maker's.
+    internal const string ListByCountrySql = $"""
+        SELECT {Columns}
+        FROM products p JOIN companies m ON m.id = p.maker_id
+        WHERE m.country = @Country::char(2) AND p.id > @After
+        ORDER BY p.id
+        LIMIT @Take
+        """;
+
     // Typo-tolerant name search (pg_trgm), best match first; the cursor carries score and id.
     internal const string SearchSql = $"""
         SELECT * FROM (
             SELECT {Columns}, similarity(lower(p.name), @Q) AS score
             FROM products p
-            WHERE lower(p.name) % @Q OR lower(p.name) LIKE @Like
+            WHERE (lower(p.name) % @Q OR lower(p.name) LIKE @Like)
+              AND (@Country::text IS NULL OR p.maker_id IN (SELECT m.id FROM companies m WHERE m.country = @Country::char(2)))
         ) x
         WHERE x.score < @AfterScore OR (x.score = @AfterScore AND x.id > @After)
         ORDER BY x.score DESC, x.id
@@ -91,20 +101,24 @@ public sealed class ProductStore(Db db)
         return row?.ToResponse();
     }
 
-    public async Task<List<ProductResponse>> ListAsync(long after, int take, CancellationToken cancellationToken)
+    /// <summary>Products by id, of makers in <paramref name="country"/> (alpha-2) when given.</summary>
+    public async Task<List<ProductResponse>> ListAsync(string? country, long after, int take, CancellationToken cancellationToken)
     {
-        var rows = await db.QueryAsync<ProductRow>(new CommandDefinition(ListSql, new { After = after, Take = take }, cancellationToken: cancellationToken));
+        var rows = await db.QueryAsync<ProductRow>(new CommandDefinition(country is null ? ListSql : ListByCountrySql,
+            new { Country = country, After = after, Take = take }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToResponse())];
     }
 
-    /// <summary>Products whose name resembles <paramref name="q"/>, best match first, with their scores.</summary>
-    public async Task<List<(ProductResponse Product, float Score)>> SearchAsync(string q, (float Score, long Id) after, int take, CancellationToken cancellationToken)
+    /// <summary>Products whose name resembles <paramref name="q"/> (of makers in <paramref name="country"/>, when given), best match first, with their scores.</summary>
+    public async Task<List<(ProductResponse Product, float Score)>> SearchAsync(
+        string q, string? country, (float Score, long Id) after, int take, CancellationToken cancellationToken)
     {
         var text = q.Trim().ToLowerInvariant();
         var rows = await db.QueryPlannedAsync<ProductRow>(new CommandDefinition(SearchSql, new
         {
             Q = text,
             Like = Search.ContainsPattern(text),
+            Country = country,
             AfterScore = after.Score,
             After = after.Id,
             Take = take,

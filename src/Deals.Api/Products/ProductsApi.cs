@@ -56,19 +56,21 @@ public static class ProductsApi
 
     public static async Task<Ok<Page<ProductResponse>>> ListProducts(
         [Description("Search by name, tolerant of typos (`kvmm` finds KVM); best match first.")] string? q,
+        [Description("Only products made by a company of this country: ISO 3166-1 alpha-2 or alpha-3 (`IL`, `ISR`).")] string? country,
         [Description("Page size, 1–500.")] int? limit,
         [Description("The `nextCursor` of the previous page.")] string? cursor,
-        ProductStore store, HttpContext http, CancellationToken cancellationToken)
+        ProductStore store, ReferenceData reference, HttpContext http, CancellationToken cancellationToken)
     {
         var take = Paging.Limit(limit);
+        var alpha2 = reference.CountryFilter(country);
         if (string.IsNullOrWhiteSpace(q))
         {
             var (_, after) = Paging.Parse(limit, cursor);
-            return TypedResults.Ok(Paging.ToPage(http, await store.ListAsync(after, take + 1, cancellationToken), take, p => p.Id));
+            return TypedResults.Ok(Paging.ToPage(http, await store.ListAsync(alpha2, after, take + 1, cancellationToken), take, p => p.Id));
         }
 
         Search.Check(q);
-        var found = await store.SearchAsync(q, Paging.DecodeScored(cursor), take + 1, cancellationToken);
+        var found = await store.SearchAsync(q, alpha2, Paging.DecodeScored(cursor), take + 1, cancellationToken);
         var page = Paging.ToPage(http, found, take, f => Paging.EncodeScored(f.Score, f.Product.Id));
         return TypedResults.Ok(new Page<ProductResponse>([.. page.Items.Select(f => f.Product)], page.NextCursor));
     }
