@@ -26,7 +26,7 @@ public sealed class Importer(ImportOptions options, HttpClient http)
 {
     private static readonly string[] Canonical =
         ["buyer", "target", "announced_on", "closed_on", "status", "type", "price_amount", "price_currency", "products",
-         "buyer_country", "target_country", "source_url", "notes"];
+         "buyer_country", "target_country", "source_url", "notes", "terms", "disposition"];
 
     public async Task<ImportSummary> RunAsync(Action<long, long>? progress, CancellationToken cancellationToken)
     {

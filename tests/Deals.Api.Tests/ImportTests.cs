@@ -211,9 +211,38 @@ public sealed class ImportTests(ApiFixture api) : IClassFixture<ApiFixture>
     {
         var lines = (await ExportAsync(Client, "announcedFrom=2006&announcedTo=2008")).Split("\r\n");
 
-        Assert.Contains("Red Hat,JBoss,2006-04-10,2006-06-05,completed,acquisition,350000000,USD,JBoss Application Server,US,US,,\"USD 350 million up front, up to USD 70 million more on performance.\"", lines);
-        Assert.Contains("Sun Microsystems,MySQL AB,2008-01,2008-02-26,completed,acquisition,1000000000,USD,MySQL,US,SE,,Announced in January 2008; the exact day is left at month precision on purpose.", lines);
-        Assert.Contains("Red Hat,Qumranet,2008-09-04,,completed,acquisition,107000000,USD,KVM|SolidICE,US,IL,https://www.redhat.com/en/about/press-releases/qumranet,Brought the KVM hypervisor and SolidICE.", lines);
+        Assert.Contains("Red Hat,JBoss,2006-04-10,2006-06-05,completed,acquisition,350000000,USD,JBoss Application Server,US,US,,\"USD 350 million up front, up to USD 70 million more on performance.\",cash-and-stock,division", lines);
+        Assert.Contains("Sun Microsystems,MySQL AB,2008-01,2008-02-26,completed,acquisition,1000000000,USD,MySQL,US,SE,,Announced in January 2008; the exact day is left at month precision on purpose.,cash-and-stock,subsidiary", lines);
+        Assert.Contains("Red Hat,Qumranet,2008-09-04,,completed,acquisition,107000000,USD,KVM|SolidICE,US,IL,https://www.redhat.com/en/about/press-releases/qumranet,Brought the KVM hypervisor and SolidICE.,cash,subsidiary", lines);
+    }
+
+    [Fact]
+    public async Task Terms_and_disposition_are_imported_merged_and_checked()
+    {
+        var created = await ImportAsync("""
+            buyer,target,announced_on,terms,disposition
+            Terms Buyer,Terms Target,2012-03-04,stock,merged
+            Terms Buyer,Terms Default,2012-03-05,,
+            """, "text/csv");
+        Assert.Equal(2, (long)created["created"]!);
+        var deals = await Client.GetAsync("/v1/acquisitions?q=terms%20buyer&sort=announcedOn").ShouldBe(HttpStatusCode.OK);
+        Assert.Equal("stock", (string?)deals["items"]![0]!["terms"]);
+        Assert.Equal("merged", (string?)deals["items"]![0]!["disposition"]);
+        Assert.Null((string?)deals["items"]![1]!["terms"]);
+        Assert.Equal("subsidiary", (string?)deals["items"]![1]!["disposition"]);
+
+        // A later row for the same deal changes what it gives and keeps what it leaves out.
+        var updated = await ImportAsync("buyer,target,announced_on,terms,disposition\nTerms Buyer,Terms Target,2012-03-04,,division\n", "text/csv");
+        Assert.Equal(1, (long)updated["updated"]!);
+        var deal = await Client.GetAsync("/v1/acquisitions?q=terms%20target").ShouldBe(HttpStatusCode.OK);
+        Assert.Equal("stock", (string?)deal["items"]![0]!["terms"]);
+        Assert.Equal("division", (string?)deal["items"]![0]!["disposition"]);
+        var again = await ImportAsync("buyer,target,announced_on,terms,disposition\nTerms Buyer,Terms Target,2012-03-04,,division\n", "text/csv");
+        Assert.Equal(1, (long)again["unchanged"]!);
+
+        var refused = await ImportAsync("buyer,target,announced_on,terms,disposition\nA1,B1,2012,barter,\nA2,B2,2012,,sold\n", "text/csv");
+        Assert.Equal(2, (long)refused["rejected"]!);
+        Assert.Equal(["terms", "disposition"], refused["rejections"]!.AsArray().Select(r => (string)r!["field"]!));
     }
 
     [Fact]

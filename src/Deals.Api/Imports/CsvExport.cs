@@ -25,7 +25,7 @@ public sealed class CsvExport(AcquisitionQuery query, Db db) : IResult
                a.status, a.type, a.price_amount, a.price_currency,
                (SELECT string_agg(p.name, '|' ORDER BY p.name) FROM acquisition_products ap JOIN products p ON p.id = ap.product_id
                 WHERE ap.acquisition_id = a.id) AS products,
-               b.country AS buyer_country, t.country AS target_country, a.source_url, a.notes
+               b.country AS buyer_country, t.country AS target_country, a.source_url, a.notes, a.terms, a.disposition
         FROM acquisitions a
         JOIN companies b ON b.id = a.buyer_id
         JOIN companies t ON t.id = a.target_id
@@ -63,7 +63,7 @@ public sealed class CsvExport(AcquisitionQuery query, Db db) : IResult
             csv.WriteField(reader.GetString(6));
             csv.WriteField(reader.GetString(7));
             csv.WriteField(reader.IsDBNull(8) ? null : Json.Normalize(reader.GetDecimal(8)).ToString(CultureInfo.InvariantCulture));
-            for (var column = 9; column < 15; column++)
+            for (var column = 9; column < 17; column++)
             {
                 csv.WriteField(reader.IsDBNull(column) ? null : reader.GetString(column));
             }

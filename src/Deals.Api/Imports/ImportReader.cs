@@ -24,7 +24,7 @@ public static class ImportReader
     public static readonly string[] Columns =
     [
         "buyer", "target", "announced_on", "closed_on", "status", "type", "price_amount", "price_currency",
-        "products", "buyer_country", "target_country", "source_url", "notes",
+        "products", "buyer_country", "target_country", "source_url", "notes", "terms", "disposition",
     ];
 
     public static readonly string[] MediaTypes = ["text/csv", "application/x-ndjson", "application/json"];

@@ -8,7 +8,7 @@ namespace Deals.Api.Imports;
 public sealed record ImportDeal(
     long Line, string Buyer, string Target, PartialDate Announced, PartialDate? Closed, string? Status, string? Type,
     decimal? PriceAmount, string? PriceCurrency, string[] Products, string? BuyerCountry, string? TargetCountry,
-    string? SourceUrl, string? Notes)
+    string? SourceUrl, string? Notes, string? Terms = null, string? Disposition = null)
 {
     /// <summary>About how many characters the record holds, to bound a batch by size as well as by rows.</summary>
     public int Size
@@ -95,16 +95,13 @@ public sealed class ImportRules(ReferenceData reference, TimeProvider clock, str
             closed = c;
         }
 
-        var status = r["status"]?.ToLowerInvariant();
-        if (status is not null && !KebabEnum<AcquisitionStatus>.TryParse(status, out _))
+        var (status, badStatus) = OneOf<AcquisitionStatus>(r, "status");
+        var (type, badType) = OneOf<DealType>(r, "type");
+        var (terms, badTerms) = OneOf<DealTerms>(r, "terms");
+        var (disposition, badDisposition) = OneOf<Disposition>(r, "disposition");
+        if ((badStatus ?? badType ?? badTerms ?? badDisposition) is { } badValue)
         {
-            return (null, Reject("status", $"Expected one of: {string.Join(", ", KebabEnum<AcquisitionStatus>.Names)}."));
-        }
-
-        var type = r["type"]?.ToLowerInvariant();
-        if (type is not null && !KebabEnum<DealType>.TryParse(type, out _))
-        {
-            return (null, Reject("type", $"Expected one of: {string.Join(", ", KebabEnum<DealType>.Names)}."));
+            return (null, badValue);
         }
 
         decimal? amount = null;
@@ -189,7 +186,17 @@ public sealed class ImportRules(ReferenceData reference, TimeProvider clock, str
         }
 
         return (new ImportDeal(r.Line, r["buyer"]!, r["target"]!, announced, closed, status, type, amount, currency, products,
-            buyerCountry, targetCountry, source, notes), null);
+            buyerCountry, targetCountry, source, notes, terms, disposition), null);
+    }
+
+    /// <summary>A column naming one of <typeparamref name="T"/>'s members (lower-cased), or the rejection saying which are allowed.</summary>
+    private static (string? Value, Rejection? Rejection) OneOf<T>(ImportRecord r, string column)
+        where T : struct, Enum
+    {
+        var value = r[column]?.ToLowerInvariant();
+        return value is null || KebabEnum<T>.TryParse(value, out _)
+            ? (value, null)
+            : (null, new Rejection(r.Line, column, r[column], $"Expected one of: {string.Join(", ", KebabEnum<T>.Names)}."));
     }
 
     /// <summary>The same normalised key as the database's name_key(): letters and digits, lower-cased.</summary>

@@ -21,7 +21,7 @@ public sealed class ImportStore
             line bigint, buyer text, target text, buyer_key text, target_key text,
             announced_on date, announced_precision text, announced_until date, closed_on date, closed_precision text,
             status text, type text, price_amount numeric, price_currency text, products text[],
-            buyer_country text, target_country text, source_url text, notes text,
+            buyer_country text, target_country text, source_url text, notes text, terms text, disposition text,
             buyer_id bigint, target_id bigint) ON COMMIT DROP;
         CREATE TEMP TABLE IF NOT EXISTS import_companies (key text PRIMARY KEY, name text, country text, id bigint) ON COMMIT DROP;
         CREATE TEMP TABLE IF NOT EXISTS import_pass (LIKE import_rows, deal_id bigint, outcome text) ON COMMIT DROP;
@@ -33,7 +33,7 @@ public sealed class ImportStore
     private const string CopySql = """
         COPY import_rows (line, buyer, target, buyer_key, target_key, announced_on, announced_precision, announced_until,
                           closed_on, closed_precision, status, type, price_amount, price_currency, products,
-                          buyer_country, target_country, source_url, notes)
+                          buyer_country, target_country, source_url, notes, terms, disposition)
         FROM STDIN (FORMAT BINARY)
         """;
 
@@ -111,7 +111,9 @@ public sealed class ImportStore
                    CASE WHEN p.price_amount IS NOT NULL THEN p.price_amount ELSE a.price_amount END AS price_amount,
                    CASE WHEN p.price_amount IS NOT NULL THEN p.price_currency ELSE a.price_currency END AS price_currency,
                    coalesce(p.source_url, a.source_url) AS source_url,
-                   coalesce(p.notes, a.notes) AS notes
+                   coalesce(p.notes, a.notes) AS notes,
+                   coalesce(p.terms, a.terms) AS terms,
+                   coalesce(p.disposition, a.disposition) AS disposition
             FROM acquisitions a JOIN import_pass p ON p.deal_id = a.id),
         -- A row that would leave its deal closed before it was announced (the stored deal closed on 2008-03-01 and the
         -- row makes its announcement 2008-09-04, say) is refused; its deal stays as it was.
@@ -122,14 +124,15 @@ public sealed class ImportStore
             UPDATE acquisitions a
             SET announced_on = m.announced_on, announced_precision = m.announced_precision, closed_on = m.closed_on,
                 closed_precision = m.closed_precision, status = m.status, type = m.type, price_amount = m.price_amount,
-                price_currency = m.price_currency, source_url = m.source_url, notes = m.notes, updated_at = now()
+                price_currency = m.price_currency, source_url = m.source_url, notes = m.notes, terms = m.terms,
+                disposition = m.disposition, updated_at = now()
             FROM checked m
             WHERE a.id = m.id AND NOT m.refused
               AND (a.announced_on, a.announced_precision, a.closed_on, a.closed_precision, a.status, a.type, a.price_amount,
-                   a.price_currency, a.source_url, a.notes)
+                   a.price_currency, a.source_url, a.notes, a.terms, a.disposition)
                   IS DISTINCT FROM
                   (m.announced_on, m.announced_precision, m.closed_on, m.closed_precision, m.status, m.type, m.price_amount,
-                   m.price_currency::char(3), m.source_url, m.notes)
+                   m.price_currency::char(3), m.source_url, m.notes, m.terms, m.disposition)
             RETURNING a.id)
         UPDATE import_pass p SET outcome = CASE WHEN p.deal_id IN (SELECT id FROM checked WHERE refused) THEN 'rejected'
                                                 WHEN p.deal_id IN (SELECT id FROM changed) THEN 'updated' ELSE 'unchanged' END
@@ -137,9 +140,10 @@ public sealed class ImportStore
 
         WITH made AS (
             INSERT INTO acquisitions (buyer_id, target_id, announced_on, announced_precision, closed_on, closed_precision,
-                                      status, price_amount, price_currency, type, source_url, notes)
+                                      status, price_amount, price_currency, type, source_url, notes, terms, disposition)
             SELECT buyer_id, target_id, announced_on, announced_precision::date_precision, closed_on, closed_precision::date_precision,
-                   coalesce(status, 'completed'), price_amount, price_currency, coalesce(type, 'acquisition'), source_url, notes
+                   coalesce(status, 'completed'), price_amount, price_currency, coalesce(type, 'acquisition'), source_url, notes,
+                   terms, coalesce(disposition, 'subsidiary')
             FROM import_pass WHERE deal_id IS NULL
             RETURNING id, buyer_id, target_id, announced_on)
         UPDATE import_pass p SET deal_id = made.id, outcome = 'created'
@@ -151,8 +155,9 @@ public sealed class ImportStore
                -- A row superseded by a later one for the same deal changed something only if that deal changed now.
                CASE WHEN p.outcome = 'rejected' THEN 'rejected'
                     WHEN p.outcome = 'unchanged'
-                         OR (r.closed_on, r.status, r.type, r.price_amount, r.price_currency, r.products, r.source_url, r.notes)
-                            IS NOT DISTINCT FROM (p.closed_on, p.status, p.type, p.price_amount, p.price_currency, p.products, p.source_url, p.notes)
+                         OR (r.closed_on, r.status, r.type, r.price_amount, r.price_currency, r.products, r.source_url, r.notes, r.terms, r.disposition)
+                            IS NOT DISTINCT FROM (p.closed_on, p.status, p.type, p.price_amount, p.price_currency, p.products, p.source_url, p.notes,
+                                                  p.terms, p.disposition)
                     THEN 'unchanged' ELSE 'updated' END,
                p.deal_id
         FROM import_rows r
@@ -238,6 +243,8 @@ public sealed class ImportStore
                 await WriteNullableAsync(copy, d.TargetCountry, NpgsqlDbType.Text, cancellationToken);
                 await WriteNullableAsync(copy, d.SourceUrl, NpgsqlDbType.Text, cancellationToken);
                 await WriteNullableAsync(copy, d.Notes, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(copy, d.Terms, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(copy, d.Disposition, NpgsqlDbType.Text, cancellationToken);
             }
 
             await copy.CompleteAsync(cancellationToken);

@@ -24,7 +24,8 @@ public static class ImportsApi
             .WithDescription("""
                 Deal records as `text/csv` (with a header row), `application/x-ndjson` or a JSON array, in the canonical columns
                 `buyer, target, announced_on, closed_on, status, type, price_amount, price_currency, products, buyer_country,
-                target_country, source_url, notes` (`products` separated by `|`). Companies are matched by slug, name or alias
+                target_country, source_url, notes`, optionally `terms` and `disposition` (as the CSV export writes them; `products`
+                separated by `|`). Companies are matched by slug, name or alias
                 ignoring case, spaces and punctuation, and created when missing; products by name within the target. A deal is
                 matched by buyer, target and an overlapping date (`2008-09` and `2008-09-04` are one deal, which keeps the more
                 precise date) and updated, else created; importing the same file twice changes nothing. The body is streamed and
