@@ -217,6 +217,25 @@ public sealed class ImportTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task A_rejection_names_the_line_its_record_starts_on_when_quoted_notes_span_lines()
+    {
+        var report = await ImportAsync("""
+            buyer,target,announced_on,notes
+            Lines Buyer,Lines Target 1,2013-01-02,"first line
+            second line
+
+            fourth line"
+            Lines Buyer,Lines Target 2,someday,
+            Lines Buyer,Lines Target 3,2013-01-03,"one
+            two"
+            Lines Buyer,Lines Target 4,2013-99,
+            """, "text/csv");
+
+        Assert.Equal(2, (long)report["created"]!);
+        Assert.Equal([6L, 9L], report["rejections"]!.AsArray().Select(r => (long)r!["line"]!));
+    }
+
+    [Fact]
     public async Task Terms_and_disposition_are_imported_merged_and_checked()
     {
         var created = await ImportAsync("""
@@ -311,7 +330,8 @@ public sealed class ImportTests(ApiFixture api) : IClassFixture<ApiFixture>
                 string F(string name) => "\"" + (csv.GetField(name) ?? "").Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
                 if (string.IsNullOrEmpty(csv.GetField("acquired_at")))
                 {
-                    undated.Add(lines.Count + 1);
+                    // The line the record starts on: a few names span lines.
+                    undated.Add(1 + lines.Sum(l => 1 + l.Count('\n')));
                 }
 
                 lines.Add(string.Join(',', F("acquirer_name"), F("company_name"), F("acquired_at"), F("price_amount"), F("price_currency_code"),

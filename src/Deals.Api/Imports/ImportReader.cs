@@ -67,7 +67,9 @@ public static class ImportReader
                 fields[header[i]] = csv.TryGetField<string>(i, out var value) ? value : null;
             }
 
-            yield return new ImportRecord(csv.Parser.Row, fields);
+            // The line the record starts on, as an editor shows it: a quoted field may span lines, and Row counts records.
+            var raw = csv.Parser.RawRecord.AsSpan().TrimEnd("\r\n");
+            yield return new ImportRecord(csv.Parser.RawRow - raw.Count('\n'), fields);
         }
     }
 
