@@ -315,6 +315,32 @@ public sealed class QueryTests(QueryFixture api) : IClassFixture<QueryFixture>
         Assert.Equal(expected, actual.Select(p => (long)p["id"]!).Order());
     }
 
+    [Theory]
+    [InlineData("/v1/companies?sort=name")]
+    [InlineData("/v1/companies?sort=-id")]
+    [InlineData("/v1/companies?q=red&sort=id")]
+    [InlineData("/v1/products?sort=name")]
+    [InlineData("/v1/products?q=kvm&sort=id")]
+    [InlineData("/v1/companies/red-hat/acquisitions?sort=-announcedOn")]
+    [InlineData("/v1/companies/red-hat/acquired-by?sort=announcedOn")]
+    [InlineData("/v1/companies/red-hat/products?sort=name")]
+    public async Task A_sort_a_list_does_not_offer_is_a_validation_problem_not_ignored(string url)
+    {
+        var problem = await Client.GetAsync(url).ShouldBeValidationProblem("sort");
+        Assert.Contains("'id'", (string)problem["errors"]!["sort"]![0]!, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/v1/companies?sort=id")]
+    [InlineData("/v1/products?sort=id")]
+    [InlineData("/v1/companies/red-hat/acquisitions?sort=id")]
+    public async Task Sorting_a_list_by_id_is_its_own_order(string url)
+    {
+        var sorted = await Client.GetAsync(url).ShouldBe(HttpStatusCode.OK);
+        var plain = await Client.GetAsync(url.Replace("sort=id", "limit=50", StringComparison.Ordinal)).ShouldBe(HttpStatusCode.OK);
+        Assert.Equal(plain["items"]!.ToJsonString(), sorted["items"]!.ToJsonString());
+    }
+
     [Fact]
     public async Task Products_of_an_unknown_country_are_a_validation_problem()
     {

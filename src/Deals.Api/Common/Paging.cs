@@ -20,6 +20,26 @@ public static class Paging
     public static (int Limit, long After) Parse(int? limit, string? cursor) =>
         (Limit(limit), cursor is null ? 0 : Decode(cursor));
 
+    /// <summary>The <c>sort</c> of a list kept in id order, documented once for each such list.</summary>
+    public const string IdSortDescription = "`id`, the only order of this list (the default).";
+
+    /// <summary>
+    /// Checks <c>sort</c> on a list kept in id order (or, with <paramref name="q"/>, best match first): anything but
+    /// <c>id</c> is a 400 naming the allowed field, rather than an order silently not applied. <paramref name="hint"/>
+    /// says where a sorted list of the same rows is.
+    /// </summary>
+    public static void CheckIdSort(string? sort, string? q = null, string? hint = null)
+    {
+        if (string.IsNullOrWhiteSpace(sort) || (sort.Trim() == "id" && string.IsNullOrWhiteSpace(q)))
+        {
+            return;
+        }
+
+        throw new RequestValidationException("sort", string.IsNullOrWhiteSpace(q)
+            ? $"Unknown sort '{sort}'. This list is sorted by id only: 'id'.{(hint is null ? "" : " " + hint)}"
+            : "A search comes best match first; leave out sort (without q, this list is sorted by 'id').");
+    }
+
     /// <summary>Checks <c>limit</c> (1–500, default 50).</summary>
     public static int Limit(int? limit)
     {

@@ -133,10 +133,12 @@ public static class CompaniesApi
     public static async Task<Ok<Page<CompanyResponse>>> ListCompanies(
         [Description("Search by name or alias, tolerant of typos (`redhat`, `red hatt` find Red Hat); best match first.")] string? q,
         [Description("Only companies of this country: ISO 3166-1 alpha-2 or alpha-3 (`US`, `USA`).")] string? country,
+        [Description(Paging.IdSortDescription)] string? sort,
         [Description("Page size, 1–500.")] int? limit,
         [Description("The `nextCursor` of the previous page.")] string? cursor,
         CompanyStore store, ReferenceData reference, HttpContext http, CancellationToken cancellationToken)
     {
+        Paging.CheckIdSort(sort, q);
         var take = Paging.Limit(limit);
         var alpha2 = reference.CountryFilter(country);
         if (string.IsNullOrWhiteSpace(q))
@@ -226,24 +228,34 @@ public static class CompaniesApi
 
     public static async Task<Results<Ok<Page<AcquisitionResponse>>, ProblemHttpResult>> ListCompanyAcquisitions(
         [Description("Company id or slug.")] string idOrSlug,
+        [Description(Paging.IdSortDescription)] string? sort,
         [Description("Page size, 1–500.")] int? limit,
         [Description("The `nextCursor` of the previous page.")] string? cursor,
-        CompanyStore companies, AcquisitionStore acquisitions, HttpContext http, CancellationToken cancellationToken) =>
-        await ListDeals(idOrSlug, limit, cursor, AcquisitionStore.Side.Buyer, companies, acquisitions, http, cancellationToken);
+        CompanyStore companies, AcquisitionStore acquisitions, HttpContext http, CancellationToken cancellationToken)
+    {
+        Paging.CheckIdSort(sort, hint: "For these deals in another order: /v1/acquisitions?buyer={company}&sort=...");
+        return await ListDeals(idOrSlug, limit, cursor, AcquisitionStore.Side.Buyer, companies, acquisitions, http, cancellationToken);
+    }
 
     public static async Task<Results<Ok<Page<AcquisitionResponse>>, ProblemHttpResult>> ListCompanyAcquiredBy(
         [Description("Company id or slug.")] string idOrSlug,
+        [Description(Paging.IdSortDescription)] string? sort,
         [Description("Page size, 1–500.")] int? limit,
         [Description("The `nextCursor` of the previous page.")] string? cursor,
-        CompanyStore companies, AcquisitionStore acquisitions, HttpContext http, CancellationToken cancellationToken) =>
-        await ListDeals(idOrSlug, limit, cursor, AcquisitionStore.Side.Target, companies, acquisitions, http, cancellationToken);
+        CompanyStore companies, AcquisitionStore acquisitions, HttpContext http, CancellationToken cancellationToken)
+    {
+        Paging.CheckIdSort(sort, hint: "For these deals in another order: /v1/acquisitions?target={company}&sort=...");
+        return await ListDeals(idOrSlug, limit, cursor, AcquisitionStore.Side.Target, companies, acquisitions, http, cancellationToken);
+    }
 
     public static async Task<Results<Ok<Page<ProductResponse>>, ProblemHttpResult>> ListCompanyProducts(
         [Description("Company id or slug.")] string idOrSlug,
+        [Description(Paging.IdSortDescription)] string? sort,
         [Description("Page size, 1–500.")] int? limit,
         [Description("The `nextCursor` of the previous page.")] string? cursor,
         CompanyStore companies, ProductStore products, HttpContext http, CancellationToken cancellationToken)
     {
+        Paging.CheckIdSort(sort);
         var (take, after) = Paging.Parse(limit, cursor);
         if (await companies.FindIdAsync(CompanyKey.Parse(idOrSlug), cancellationToken) is not { } id)
         {

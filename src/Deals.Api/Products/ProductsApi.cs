@@ -57,10 +57,12 @@ public static class ProductsApi
     public static async Task<Ok<Page<ProductResponse>>> ListProducts(
         [Description("Search by name, tolerant of typos (`kvmm` finds KVM); best match first.")] string? q,
         [Description("Only products made by a company of this country: ISO 3166-1 alpha-2 or alpha-3 (`IL`, `ISR`).")] string? country,
+        [Description(Paging.IdSortDescription)] string? sort,
         [Description("Page size, 1–500.")] int? limit,
         [Description("The `nextCursor` of the previous page.")] string? cursor,
         ProductStore store, ReferenceData reference, HttpContext http, CancellationToken cancellationToken)
     {
+        Paging.CheckIdSort(sort, q);
         var take = Paging.Limit(limit);
         var alpha2 = reference.CountryFilter(country);
         if (string.IsNullOrWhiteSpace(q))
