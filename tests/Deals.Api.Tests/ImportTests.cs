@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Deals.Api.Common;
 using Deals.Api.Tests.Infrastructure;
 
 namespace Deals.Api.Tests;
@@ -233,6 +234,36 @@ public sealed class ImportTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         Assert.Equal(2, (long)report["created"]!);
         Assert.Equal([6L, 9L], report["rejections"]!.AsArray().Select(r => (long)r!["line"]!));
+    }
+
+    [Fact]
+    public async Task Imported_names_get_the_slugs_the_api_gives_them_accents_and_all()
+    {
+        var report = await ImportAsync("""
+            buyer,target,announced_on,products
+            Zürich Ïmport Holding,Nestlé Import S.A.,2014-02-03,Säule Suite|Sãule Suite
+            Café Crème Import,Cafe Creme Import!,2014-02-04,
+            """, "text/csv");
+        Assert.Equal(2, (long)report["created"]!);
+
+        async Task<string> SlugOf(string name) =>
+            (string)(await Client.GetAsync($"/v1/companies?q={Uri.EscapeDataString(name)}").ShouldBe(HttpStatusCode.OK))["items"]!.AsArray()
+                .Single(c => (string?)c!["name"] == name)!["slug"]!;
+
+        Assert.Equal(Slugs.From("Zürich Ïmport Holding"), await SlugOf("Zürich Ïmport Holding"));
+        Assert.Equal("zurich-import-holding", await SlugOf("Zürich Ïmport Holding"));
+        Assert.Equal("nestle-import-s-a", await SlugOf("Nestlé Import S.A."));
+
+        // Two new companies whose names make one slug both get a suffix, rather than one being refused.
+        var cafe = await SlugOf("Café Crème Import");
+        var plain = await SlugOf("Cafe Creme Import!");
+        Assert.NotEqual(cafe, plain);
+        Assert.All([cafe, plain], s => Assert.StartsWith("cafe-creme-import-", s, StringComparison.Ordinal));
+
+        var products = await Client.GetAsync($"/v1/companies/{await SlugOf("Nestlé Import S.A.")}/products").ShouldBe(HttpStatusCode.OK);
+        var slugs = products["items"]!.AsArray().Select(p => (string)p!["slug"]!).Order().ToList();
+        Assert.Equal(2, slugs.Count);
+        Assert.All(slugs, s => Assert.StartsWith("saule-suite-", s, StringComparison.Ordinal));
     }
 
     [Fact]

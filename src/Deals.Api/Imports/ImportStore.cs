@@ -18,12 +18,12 @@ public sealed class ImportStore
 {
     private const string StagingSql = """
         CREATE TEMP TABLE IF NOT EXISTS import_rows (
-            line bigint, buyer text, target text, buyer_key text, target_key text,
+            line bigint, buyer text, target text, buyer_key text, target_key text, buyer_slug text, target_slug text,
             announced_on date, announced_precision text, announced_until date, closed_on date, closed_precision text,
-            status text, type text, price_amount numeric, price_currency text, products text[],
+            status text, type text, price_amount numeric, price_currency text, products text[], product_slugs text[],
             buyer_country text, target_country text, source_url text, notes text, terms text, disposition text,
             buyer_id bigint, target_id bigint) ON COMMIT DROP;
-        CREATE TEMP TABLE IF NOT EXISTS import_companies (key text PRIMARY KEY, name text, country text, id bigint) ON COMMIT DROP;
+        CREATE TEMP TABLE IF NOT EXISTS import_companies (key text PRIMARY KEY, name text, slug text, country text, id bigint) ON COMMIT DROP;
         CREATE TEMP TABLE IF NOT EXISTS import_pass (LIKE import_rows, deal_id bigint, outcome text) ON COMMIT DROP;
         CREATE TEMP TABLE IF NOT EXISTS import_outcomes (line bigint, outcome text, deal_id bigint) ON COMMIT DROP;
         CREATE INDEX IF NOT EXISTS import_outcomes_line ON import_outcomes (line);
@@ -31,19 +31,19 @@ public sealed class ImportStore
         """;
 
     private const string CopySql = """
-        COPY import_rows (line, buyer, target, buyer_key, target_key, announced_on, announced_precision, announced_until,
-                          closed_on, closed_precision, status, type, price_amount, price_currency, products,
+        COPY import_rows (line, buyer, target, buyer_key, target_key, buyer_slug, target_slug, announced_on, announced_precision,
+                          announced_until, closed_on, closed_precision, status, type, price_amount, price_currency, products, product_slugs,
                           buyer_country, target_country, source_url, notes, terms, disposition)
         FROM STDIN (FORMAT BINARY)
         """;
 
     // Each distinct company once; matched by exact slug, then normalised name, then alias; else created.
     private const string CompaniesSql = """
-        INSERT INTO import_companies (key, name, country)
-        SELECT DISTINCT ON (key) key, name, country
-        FROM (SELECT buyer_key AS key, buyer AS name, buyer_country AS country, line FROM import_rows
+        INSERT INTO import_companies (key, name, slug, country)
+        SELECT DISTINCT ON (key) key, name, slug, country
+        FROM (SELECT buyer_key AS key, buyer AS name, buyer_slug AS slug, buyer_country AS country, line FROM import_rows
               UNION ALL
-              SELECT target_key, target, target_country, line FROM import_rows) n
+              SELECT target_key, target, target_slug, target_country, line FROM import_rows) n
         ORDER BY key, country NULLS LAST, line;
 
         UPDATE import_companies n SET id = c.id FROM companies c WHERE c.slug = n.name;
@@ -59,13 +59,15 @@ public sealed class ImportStore
         WHERE n.id IS NULL AND n.key = m.key;
         """;
 
-    // Slugs from names; one already taken (or none to make, for a name without Latin letters) gets a suffix from the key.
+    // Slugs made from names as the API makes them (Slugs.From: 'Nestlé' is 'nestle'); one already taken, shared by
+    // two new companies ('Café' and 'Cafe'), or none to make (a name without Latin letters) gets a suffix from the key.
     private const string CreateCompaniesSql = """
         WITH made AS (
             INSERT INTO companies (slug, name, country)
-            SELECT CASE WHEN slugify(n.name) = '' OR EXISTS (SELECT 1 FROM companies c WHERE c.slug = slugify(n.name))
-                        THEN coalesce(nullif(slugify(n.name), ''), 'company') || '-' || left(md5(n.key), 8)
-                        ELSE slugify(n.name) END,
+            SELECT CASE WHEN n.slug = '' OR EXISTS (SELECT 1 FROM companies c WHERE c.slug = n.slug)
+                             OR count(*) OVER (PARTITION BY n.slug) > 1
+                        THEN rtrim(left(coalesce(nullif(n.slug, ''), 'company'), 190), '-') || '-' || left(md5(n.key), 8)
+                        ELSE n.slug END,
                    n.name, n.country
             FROM import_companies n
             WHERE n.id IS NULL
@@ -168,14 +170,17 @@ public sealed class ImportStore
     // Products by name within the target, created when missing, and linked to the deal.
     private const string ProductsSql = """
         WITH wanted AS (
-            SELECT DISTINCT ON (p.target_id, name_key(u.name)) p.target_id, u.name
-            FROM import_pass p, unnest(p.products) AS u (name)
+            SELECT DISTINCT ON (p.target_id, name_key(u.name)) p.target_id, u.name, u.slug
+            FROM import_pass p, unnest(p.products, p.product_slugs) AS u (name, slug)
             WHERE p.outcome IS DISTINCT FROM 'rejected'
             ORDER BY p.target_id, name_key(u.name), u.name),
         made AS (
             INSERT INTO products (maker_id, slug, name)
             SELECT w.target_id,
-                   coalesce(nullif(slugify(w.name), ''), 'product') || CASE WHEN slugify(w.name) = '' THEN '-' || left(md5(w.name), 8) ELSE '' END,
+                   CASE WHEN w.slug = '' OR EXISTS (SELECT 1 FROM products x WHERE x.maker_id = w.target_id AND x.slug = w.slug)
+                             OR count(*) OVER (PARTITION BY w.target_id, w.slug) > 1
+                        THEN rtrim(left(coalesce(nullif(w.slug, ''), 'product'), 190), '-') || '-' || left(md5(w.name), 8)
+                        ELSE w.slug END,
                    w.name
             FROM wanted w
             WHERE NOT EXISTS (SELECT 1 FROM products x WHERE x.maker_id = w.target_id AND name_key(x.name) = name_key(w.name))
@@ -229,6 +234,8 @@ public sealed class ImportStore
                 await copy.WriteAsync(d.Target, NpgsqlDbType.Text, cancellationToken);
                 await copy.WriteAsync(ImportRules.Key(d.Buyer), NpgsqlDbType.Text, cancellationToken);
                 await copy.WriteAsync(ImportRules.Key(d.Target), NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(Slugs.From(d.Buyer), NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(Slugs.From(d.Target), NpgsqlDbType.Text, cancellationToken);
                 await copy.WriteAsync(d.Announced.Start, NpgsqlDbType.Date, cancellationToken);
                 await copy.WriteAsync(d.Announced.PrecisionName, NpgsqlDbType.Text, cancellationToken);
                 await copy.WriteAsync(d.Announced.End, NpgsqlDbType.Date, cancellationToken);
@@ -239,6 +246,7 @@ public sealed class ImportStore
                 await WriteNullableAsync(copy, d.PriceAmount, NpgsqlDbType.Numeric, cancellationToken);
                 await WriteNullableAsync(copy, d.PriceCurrency, NpgsqlDbType.Text, cancellationToken);
                 await copy.WriteAsync(d.Products, NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(Array.ConvertAll(d.Products, Slugs.From), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
                 await WriteNullableAsync(copy, d.BuyerCountry, NpgsqlDbType.Text, cancellationToken);
                 await WriteNullableAsync(copy, d.TargetCountry, NpgsqlDbType.Text, cancellationToken);
                 await WriteNullableAsync(copy, d.SourceUrl, NpgsqlDbType.Text, cancellationToken);
