@@ -78,7 +78,9 @@ public static class Bulk
 
         var env = new Dictionary<string, string> { ["PGPASSWORD"] = password };
         string[] connect = ["-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "deals", "-d", database, "-q", "-c"];
-        Tools.Run(Path.Combine(binDir, "psql"), [.. connect, "CREATE TABLE IF NOT EXISTS bare_import (buyer text, target text, announced_on text, closed_on text, status text, type text, price_amount text, price_currency text, products text, buyer_country text, target_country text, source_url text, notes text); TRUNCATE bare_import"], env);
+        // One text column per canonical import column, in the export's order: the file is an export.
+        var columns = string.Join(", ", Deals.Api.Imports.ImportReader.Columns.Select(c => c + " text"));
+        Tools.Run(Path.Combine(binDir, "psql"), [.. connect, $"CREATE TABLE IF NOT EXISTS bare_import ({columns}); TRUNCATE bare_import"], env);
         watch.Restart();
         var (code, output) = Tools.Run(Path.Combine(binDir, "psql"), [.. connect, $"\\copy bare_import FROM '{file}' CSV HEADER"], env);
         var copySeconds = watch.Elapsed.TotalSeconds;
