@@ -100,6 +100,7 @@ try
 
     var scenarios = await Scenarios.CreateAsync(connectionString, quick);
     var lines = new List<string>();
+    var rssByRun = new List<(string Scenario, List<double> Peaks)>();
     Console.WriteLine();
     Console.WriteLine("| scenario | deals req/s | p50 ms | p99 ms | errors | db limit tx/s (clients) | ratio_db | ratio_composed | CPU ms/req deals | CPU ms/req limit | API peak RSS MB |");
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -118,16 +119,33 @@ try
         // The scenario's own code paths reach their optimised JIT tier before they are measured, as in a serving process
         // (cold, the first seconds of a list cost up to twice the CPU per request).
         Tools.Wrk(baseUrl + scenario.Path, scenario.Lua, Connections, warmUp, dealsCpu);
-        rss.Reset();
-        var measured = Median(runs, () => Tools.Wrk(baseUrl + scenario.Path, scenario.Lua, Connections, duration, dealsCpu));
+        // Each run's own peak RSS: the same load repeated must not need more memory each time.
+        var runPeaks = new List<double>();
+        var measured = Median(runs, () =>
+        {
+            rss.Reset();
+            var result = Tools.Wrk(baseUrl + scenario.Path, scenario.Lua, Connections, duration, dealsCpu);
+            runPeaks.Add(rss.PeakMb);
+            return result;
+        });
+        rssByRun.Add((scenario.Name, runPeaks));
         var composed = 1 / (1 / database.Result.RequestsPerSecond + 1 / http.RequestsPerSecond);
         var ratioDb = measured.RequestsPerSecond / database.Result.RequestsPerSecond;
         var ratioComposed = measured.RequestsPerSecond / composed;
         var limitCpu = database.Result.CpuMsPerRequest + http.CpuMsPerRequest;
         Console.WriteLine(string.Create(culture, $"| {scenario.Name} | {measured.RequestsPerSecond:N0} | {measured.P50Ms:0.00} | {measured.P99Ms:0.00} | {measured.Errors} | " +
-            $"{database.Result.RequestsPerSecond:N0} ({database.Clients}) | {ratioDb:0.00} | {ratioComposed:0.00} | {measured.CpuMsPerRequest:0.000} | {limitCpu:0.000} | {rss.PeakMb:0} |"));
+            $"{database.Result.RequestsPerSecond:N0} ({database.Clients}) | {ratioDb:0.00} | {ratioComposed:0.00} | {measured.CpuMsPerRequest:0.000} | {limitCpu:0.000} | {runPeaks.Max():0} |"));
         lines.Add(string.Create(culture, $"scenario: {scenario.Name} deals={measured.RequestsPerSecond:0} ratio_db={ratioDb:0.00} ratio_composed={ratioComposed:0.00}"));
     }
+
+    // Growth across repeated runs: each scenario's last run against its first (scenarios differ in what they hold, so
+    // only the same load repeated is compared).
+    Console.WriteLine();
+    Console.WriteLine("API peak RSS by run (MB): " + string.Join("; ", rssByRun.Select(r => $"{r.Scenario} {string.Join(" / ", r.Peaks.Select(p => p.ToString("0", culture)))}")));
+    var growth = rssByRun.Max(r => r.Peaks[^1] - r.Peaks[0]);
+    var peak = rssByRun.Max(r => r.Peaks.Max());
+    Console.WriteLine(string.Create(culture, $"Largest growth from a scenario's first run to its last: {growth:0} MB (highest peak {peak:0} MB)."));
+    lines.Add(string.Create(culture, $"scenario: rss-repeated-runs max_growth_mb={growth:0} peak_mb={peak:0}"));
 
     // Bulk paths: export MB/s against COPY TO, and import rows/s against psql \copy, into an empty database.
     var export = await Bulk.ExportAsync(baseUrl, connectionString, "announcedFrom=2015&announcedTo=2019-05", rss, runs);
