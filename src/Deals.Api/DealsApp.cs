@@ -156,6 +156,8 @@ public static class DealsApp
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
+        // After the built-in writer, so that it answers only what that one declines.
+        services.AddSingleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, FallbackProblemWriter>();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddDealsOpenApi();
         return services;

@@ -17,6 +17,23 @@ public sealed class KeysTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task A_client_that_accepts_only_csv_still_gets_problem_json_for_refusals_and_unknown_addresses()
+    {
+        static HttpRequestMessage Csv(HttpMethod method, string path) =>
+            new(method, path) { Headers = { Accept = { new("text/csv") } } };
+
+        using var anonymous = api.ClientWith(null);
+        var unauthorized = await anonymous.SendAsync(Csv(HttpMethod.Get, "/v1/acquisitions"));
+        await unauthorized.ShouldBeProblem(HttpStatusCode.Unauthorized, "/problems/unauthorized");
+        Assert.Equal("Bearer", unauthorized.Headers.WwwAuthenticate.Single().Scheme);
+
+        using var reader = api.ClientWith(await TestKeys.CreateAsync(api.ConnectionString, Role.Reader));
+        await reader.SendAsync(Csv(HttpMethod.Get, "/v1/audit")).ShouldBeProblem(HttpStatusCode.Forbidden, "/problems/forbidden");
+        await reader.SendAsync(Csv(HttpMethod.Get, "/v1/no-such-thing")).ShouldBeProblem(HttpStatusCode.NotFound, "/problems/not-found");
+        await reader.SendAsync(Csv(HttpMethod.Get, "/v1/acquisitions?status=bogus")).ShouldBeValidationProblem("status");
+    }
+
+    [Fact]
     public async Task Roles_nest_reader_reads_writer_writes_admin_administers()
     {
         using var reader = api.ClientWith(await TestKeys.CreateAsync(api.ConnectionString, Role.Reader));

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Deals.Api.Common;
@@ -102,6 +103,25 @@ public static class Problems
 public sealed class RequestValidationException(string field, string message) : Exception(message)
 {
     public string Field { get; } = field;
+}
+
+/// <summary>
+/// Writes problem JSON when the built-in writer declines because the Accept header names only other
+/// types (<c>Accept: text/csv</c> for an export): without it a refused key became a 500 with no body
+/// and an unknown address plain text. A client that asked for CSV still learns what went wrong.
+/// </summary>
+public sealed class FallbackProblemWriter(IOptions<ProblemDetailsOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : IProblemDetailsWriter
+{
+    public bool CanWrite(ProblemDetailsContext context) => true;
+
+    public ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        problem.Status ??= context.HttpContext.Response.StatusCode;
+        options.Value.CustomizeProblemDetails?.Invoke(context);
+        return new ValueTask(context.HttpContext.Response.WriteAsJsonAsync(
+            problem, problem.GetType(), json.Value.SerializerOptions, "application/problem+json", context.HttpContext.RequestAborted));
+    }
 }
 
 /// <summary>
