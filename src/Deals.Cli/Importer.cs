@@ -10,7 +10,7 @@ namespace Deals.Cli;
 /// <summary>What to import and how to read it.</summary>
 public sealed record ImportOptions(
     string File, Uri Api, string? Key, IReadOnlyDictionary<string, string> Map, IReadOnlyDictionary<string, string> Set,
-    bool ParsePrices, int BatchSize, string Rejects, string Checkpoint, bool DryRun, string? DefaultCurrency);
+    bool ParsePrices, int BatchSize, string Rejects, string Checkpoint, bool DryRun, string? DefaultCurrency, string? Registry = null);
 
 /// <summary>The totals of an import, summed over its batches.</summary>
 public sealed record ImportSummary(long Rows, long Created, long Updated, long Unchanged, long Rejected, long CompaniesCreated, long ProductsCreated, long Skipped);
@@ -26,7 +26,7 @@ public sealed class Importer(ImportOptions options, HttpClient http)
 {
     private static readonly string[] Canonical =
         ["buyer", "target", "announced_on", "closed_on", "status", "type", "price_amount", "price_currency", "products",
-         "buyer_country", "target_country", "source_url", "notes", "terms", "disposition"];
+         "buyer_country", "target_country", "source_url", "notes", "terms", "disposition", "buyer_external_id", "target_external_id"];
 
     public async Task<ImportSummary> RunAsync(Action<long, long>? progress, CancellationToken cancellationToken)
     {
@@ -126,6 +126,11 @@ public sealed class Importer(ImportOptions options, HttpClient http)
         if (options.DefaultCurrency is { } currency)
         {
             query.Add("defaultCurrency=" + Uri.EscapeDataString(currency));
+        }
+
+        if (options.Registry is { } registry)
+        {
+            query.Add("registry=" + Uri.EscapeDataString(registry));
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Api, "/v1/imports" + (query.Count > 0 ? "?" + string.Join('&', query) : "")))

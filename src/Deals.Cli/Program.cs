@@ -40,6 +40,10 @@ public static class DealsCommand
         var rejects = new Option<string?>("--rejects") { Description = "Where to write rejected rows with their reasons (default FILE.rejects.csv)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Report what would happen and write nothing." };
         var defaultCurrency = new Option<string?>("--default-currency") { Description = "Currency for prices given without one." };
+        var registry = new Option<string?>("--registry")
+        {
+            Description = "The registry of buyer_external_id and target_external_id (e.g. crunchbase): companies are matched by that id first, and keep it.",
+        };
 
         var import = new Command("import", """
             Import deal records from a file through the API, in batches, with a progress bar.
@@ -49,10 +53,11 @@ public static class DealsCommand
             Examples:
               deals import deals.csv --key dk_1_...
               deals import crunchbase-acquisitions.csv --map buyer=acquirer_name,target=company_name,announced_on=acquired_at,price_amount=price_amount,price_currency=price_currency_code,buyer_country=acquirer_country_code,target_country=company_country_code
+              deals import crunchbase-acquisitions.csv --registry crunchbase --map buyer_external_id=acquirer_permalink,target_external_id=company_permalink,buyer=acquirer_name,target=company_name,announced_on=acquired_at
               deals import wikipedia.csv --map buyer=Acquirer,target=Company,announced_on=Date,price_amount=Price --parse-prices --set price_currency=USD
             """)
         {
-            file, api, key, map, set, parsePrices, batch, rejects, dryRun, defaultCurrency,
+            file, api, key, map, set, parsePrices, batch, rejects, dryRun, defaultCurrency, registry,
         };
         import.SetAction(async (result, cancellationToken) =>
         {
@@ -66,7 +71,7 @@ public static class DealsCommand
             var options = new ImportOptions(input.FullName, new Uri(result.GetValue(api)!), result.GetValue(key),
                 Pairs(result.GetValue(map)), Pairs(result.GetValue(set)), result.GetValue(parsePrices), Math.Max(1, result.GetValue(batch)),
                 result.GetValue(rejects) ?? input.FullName + ".rejects.csv", input.FullName + ".deals-checkpoint", result.GetValue(dryRun),
-                result.GetValue(defaultCurrency));
+                result.GetValue(defaultCurrency), result.GetValue(registry));
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
             try
             {

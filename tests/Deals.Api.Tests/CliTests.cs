@@ -110,6 +110,29 @@ public sealed class CliTests(ApiFixture api) : IClassFixture<ApiFixture>, IDispo
         Assert.Equal(Enumerable.Range(1, 50).Select(i => i * 1_000_000m), deals);
     }
 
+    [Fact]
+    public async Task The_cli_sends_the_registry_so_that_mapped_ids_match_companies_whatever_their_names()
+    {
+        var file = Path.Combine(_dir, "ids.csv");
+        await File.WriteAllLinesAsync(file,
+        [
+            "acquirer_permalink,acquirer_name,company_permalink,company_name,acquired_at",
+            "/organization/cli-id-buyer,Cli Id Buyer,/organization/cli-id-target,Cli Id Target,2013-04-05",
+            "/organization/cli-id-buyer,Cli Id Buyer (renamed),/organization/cli-id-other,Cli Id Other,2013-05-06",
+        ]);
+
+        var exit = await DealsCommand.Create().Parse(["import", file, "--api", api.Client.BaseAddress!.ToString(), "--key", api.AdminKey,
+            "--registry", "crunchbase", "--map", "buyer_external_id=acquirer_permalink,target_external_id=company_permalink,buyer=acquirer_name,target=company_name,announced_on=acquired_at"]).InvokeAsync();
+
+        Assert.Equal(0, exit);
+        var buyers = await api.QueryAsync<(string Name, string ExternalId)>("""
+            SELECT DISTINCT c.name, e.external_id FROM acquisitions a JOIN companies c ON c.id = a.buyer_id
+            JOIN company_external_ids e ON e.company_id = c.id AND e.registry = 'crunchbase'
+            JOIN companies t ON t.id = a.target_id WHERE t.name IN ('Cli Id Target', 'Cli Id Other')
+            """);
+        Assert.Equal([("Cli Id Buyer", "/organization/cli-id-buyer")], buyers);
+    }
+
     private static List<(long Line, string Field, string Value, string Reason)> ReadRejects(string file)
     {
         using var reader = new StreamReader(file);

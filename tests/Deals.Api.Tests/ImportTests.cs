@@ -345,32 +345,14 @@ public sealed class ImportTests(ApiFixture api) : IClassFixture<ApiFixture>
     [SkippableFact]
     public async Task The_crunchbase_export_imports_with_every_row_accounted_for()
     {
-        var file = Path.Combine(DealsApp.RepositoryRoot(), "..", "shared", "data", "crunchbase-acquisitions.csv");
+        var file = CrunchbaseSample.FilePath;
         Skip.IfNot(File.Exists(file), "The Crunchbase sample is not beside the checkout (../shared/data).");
 
         // Crunchbase's columns mapped onto the canonical ones (the CLI's --map does this for any file).
-        var lines = new List<string> { "buyer,target,announced_on,price_amount,price_currency,buyer_country,target_country" };
-        var undated = new List<long>();
-        using (var reader = new StreamReader(file))
-        using (var csv = new CsvHelper.CsvReader(reader, System.Globalization.CultureInfo.InvariantCulture))
-        {
-            await csv.ReadAsync();
-            csv.ReadHeader();
-            while (await csv.ReadAsync())
-            {
-                string F(string name) => "\"" + (csv.GetField(name) ?? "").Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-                if (string.IsNullOrEmpty(csv.GetField("acquired_at")))
-                {
-                    // The line the record starts on: a few names span lines.
-                    undated.Add(1 + lines.Sum(l => 1 + l.Count('\n')));
-                }
-
-                lines.Add(string.Join(',', F("acquirer_name"), F("company_name"), F("acquired_at"), F("price_amount"), F("price_currency_code"),
-                    F("acquirer_country_code"), F("company_country_code")));
-            }
-        }
-
-        var body = string.Join('\n', lines) + "\n";
+        var (body, records) = await CrunchbaseSample.ToCanonicalAsync(("buyer", "acquirer_name"), ("target", "company_name"),
+            ("announced_on", "acquired_at"), ("price_amount", "price_amount"), ("price_currency", "price_currency_code"),
+            ("buyer_country", "acquirer_country_code"), ("target_country", "company_country_code"));
+        var undated = records.Where(r => r.Source["acquired_at"] == "").Select(r => r.Line).ToList();
         var report = await ImportAsync(body);
 
         Assert.Equal(18968, (long)report["rows"]!);

@@ -79,7 +79,7 @@ public static class Bulk
         var env = new Dictionary<string, string> { ["PGPASSWORD"] = password };
         string[] connect = ["-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "deals", "-d", database, "-q", "-c"];
         // One text column per canonical import column, in the export's order: the file is an export.
-        var columns = string.Join(", ", Deals.Api.Imports.ImportReader.Columns.Select(c => c + " text"));
+        var columns = string.Join(", ", Deals.Api.Imports.ImportReader.DealColumns.Select(c => c + " text"));
         Tools.Run(Path.Combine(binDir, "psql"), [.. connect, $"CREATE TABLE IF NOT EXISTS bare_import ({columns}); TRUNCATE bare_import"], env);
         watch.Restart();
         var (code, output) = Tools.Run(Path.Combine(binDir, "psql"), [.. connect, $"\\copy bare_import FROM '{file}' CSV HEADER"], env);

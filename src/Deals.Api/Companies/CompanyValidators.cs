@@ -31,7 +31,7 @@ public sealed class CompanyRequestValidator : AbstractValidator<CompanyRequest>
             .Must(e => e.Count <= 20).WithMessage("At most 20 external ids.")
             .When(x => x.ExternalIds is not null);
         RuleForEach(x => x.ExternalIds).Cascade(CascadeMode.Stop)
-            .Must(kv => Registry().IsMatch(kv.Key)).WithMessage("Registry names are lower-case letters, digits, '_', '.' or '-', at most 50 characters (like 'crunchbase').")
+            .Must(kv => IsRegistry(kv.Key)).WithMessage(RegistryRule)
             .Must(kv => kv.Value is not null && kv.Value.Trim().Length is >= 1 and <= 200 && Validation.IsPlainText(kv.Value))
             .WithMessage("Each external id must be 1 to 200 characters of plain text.");
         RuleFor(x => x.Country!)
@@ -41,7 +41,11 @@ public sealed class CompanyRequestValidator : AbstractValidator<CompanyRequest>
         RuleFor(x => x.Description).MaximumLength(2000).PlainText();
     }
 
-    private static System.Text.RegularExpressions.Regex Registry() => RegistryPattern;
+    /// <summary>What a registry name is, as the API says it.</summary>
+    public const string RegistryRule = "Registry names are lower-case letters, digits, '_', '.' or '-', at most 50 characters (like 'crunchbase').";
+
+    /// <summary>Whether <paramref name="name"/> can name a registry of external ids (as the database's check says).</summary>
+    public static bool IsRegistry(string name) => RegistryPattern.IsMatch(name);
 
     private static readonly System.Text.RegularExpressions.Regex RegistryPattern = new("^[a-z0-9][a-z0-9_.-]{0,49}$", System.Text.RegularExpressions.RegexOptions.Compiled);
 }

@@ -42,7 +42,7 @@ public sealed class CsvExport(AcquisitionQuery query, Db db) : IResult
         httpContext.Response.Headers.ContentDisposition = "attachment; filename=\"acquisitions.csv\"";
         await using var writer = new StreamWriter(httpContext.Response.Body, new UTF8Encoding(false), 64 * 1024);
         await using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture);
-        foreach (var column in ImportReader.Columns)
+        foreach (var column in ImportReader.DealColumns)
         {
             csv.WriteField(column);
         }

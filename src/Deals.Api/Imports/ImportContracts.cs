@@ -41,6 +41,10 @@ public sealed record ImportReport(
 /// <param name="TargetCountry">The target's country, used when it is created.</param>
 /// <param name="SourceUrl">Where the deal is reported (http or https).</param>
 /// <param name="Notes">Free text, at most 4,000 characters.</param>
+/// <param name="Terms">cash, stock or cash-and-stock.</param>
+/// <param name="Disposition">What became of the target: subsidiary (default), division, merged or product-only.</param>
+/// <param name="BuyerExternalId">The buyer's id in the registry the import names (`?registry=crunchbase`): matched before any name.</param>
+/// <param name="TargetExternalId">The target's id in that registry.</param>
 public sealed record DealRecord(
     [property: JsonPropertyName("buyer"), Required, MaxLength(200)] string Buyer,
     [property: JsonPropertyName("target"), Required, MaxLength(200)] string Target,
@@ -54,4 +58,8 @@ public sealed record DealRecord(
     [property: JsonPropertyName("buyer_country"), MaxLength(3)] string? BuyerCountry = null,
     [property: JsonPropertyName("target_country"), MaxLength(3)] string? TargetCountry = null,
     [property: JsonPropertyName("source_url"), MaxLength(2000)] string? SourceUrl = null,
-    [property: JsonPropertyName("notes"), MaxLength(4000)] string? Notes = null);
+    [property: JsonPropertyName("notes"), MaxLength(4000)] string? Notes = null,
+    [property: JsonPropertyName("terms"), MaxLength(20)] string? Terms = null,
+    [property: JsonPropertyName("disposition"), MaxLength(20)] string? Disposition = null,
+    [property: JsonPropertyName("buyer_external_id"), MaxLength(200)] string? BuyerExternalId = null,
+    [property: JsonPropertyName("target_external_id"), MaxLength(200)] string? TargetExternalId = null);

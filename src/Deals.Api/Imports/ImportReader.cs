@@ -21,11 +21,15 @@ public sealed record ImportRecord(long Line, IReadOnlyDictionary<string, string?
 /// </summary>
 public static class ImportReader
 {
-    public static readonly string[] Columns =
+    /// <summary>The deal's own columns, in the order the CSV export writes them.</summary>
+    public static readonly string[] DealColumns =
     [
         "buyer", "target", "announced_on", "closed_on", "status", "type", "price_amount", "price_currency",
         "products", "buyer_country", "target_country", "source_url", "notes", "terms", "disposition",
     ];
+
+    /// <summary>Every column an import reads: the deal's, and each company's id in another registry (named by <c>?registry=</c>).</summary>
+    public static readonly string[] Columns = [.. DealColumns, "buyer_external_id", "target_external_id"];
 
     public static readonly string[] MediaTypes = ["text/csv", "application/x-ndjson", "application/json"];
 

@@ -8,14 +8,17 @@ namespace Deals.Api.Imports;
 public sealed record ImportDeal(
     long Line, string Buyer, string Target, PartialDate Announced, PartialDate? Closed, string? Status, string? Type,
     decimal? PriceAmount, string? PriceCurrency, string[] Products, string? BuyerCountry, string? TargetCountry,
-    string? SourceUrl, string? Notes, string? Terms = null, string? Disposition = null)
+    string? SourceUrl, string? Notes, string? Terms = null, string? Disposition = null,
+    string? BuyerExternalId = null, string? TargetExternalId = null)
 {
+
     /// <summary>About how many characters the record holds, to bound a batch by size as well as by rows.</summary>
     public int Size
     {
         get
         {
-            var size = Buyer.Length + Target.Length + (SourceUrl?.Length ?? 0) + (Notes?.Length ?? 0) + 64;
+            var size = Buyer.Length + Target.Length + (SourceUrl?.Length ?? 0) + (Notes?.Length ?? 0)
+                + (BuyerExternalId?.Length ?? 0) + (TargetExternalId?.Length ?? 0) + 64;
             foreach (var product in Products)
             {
                 size += product.Length;
@@ -27,7 +30,8 @@ public sealed record ImportDeal(
 }
 
 /// <summary>The API's rules for a deal, applied to one imported record; the first broken rule rejects it.</summary>
-public sealed class ImportRules(ReferenceData reference, TimeProvider clock, string? defaultCurrency)
+/// <remarks><paramref name="registry"/> names the registry of the rows' <c>buyer_external_id</c> and <c>target_external_id</c>.</remarks>
+public sealed class ImportRules(ReferenceData reference, TimeProvider clock, string? defaultCurrency, string? registry = null)
 {
     private readonly DateOnly _latest = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddYears(1);
 
@@ -59,9 +63,29 @@ public sealed class ImportRules(ReferenceData reference, TimeProvider clock, str
             }
         }
 
-        if (Key(r["buyer"]!) == Key(r["target"]!))
+        foreach (var column in new[] { "buyer_external_id", "target_external_id" })
         {
-            return (null, Reject("target", "The buyer and the target are the same company."));
+            if (r[column] is not { } id)
+            {
+                continue;
+            }
+
+            if (registry is null)
+            {
+                return (null, Reject(column, "Name the registry these ids belong to with the registry parameter (for example registry=crunchbase)."));
+            }
+
+            if (id.Length > 200 || !Validation.IsPlainText(id))
+            {
+                return (null, Reject(column, "An external id is plain text of at most 200 characters."));
+            }
+        }
+
+        // Ids in the registry tell companies apart even when their names agree; without both ids, the names decide.
+        var (buyerId, targetId) = (r["buyer_external_id"], r["target_external_id"]);
+        if (buyerId is not null && targetId is not null ? buyerId == targetId : Key(r["buyer"]!) == Key(r["target"]!))
+        {
+            return (null, Reject(buyerId is not null && targetId is not null ? "target_external_id" : "target", "The buyer and the target are the same company."));
         }
 
         if (r["announced_on"] is not { } announcedText)
@@ -186,7 +210,7 @@ public sealed class ImportRules(ReferenceData reference, TimeProvider clock, str
         }
 
         return (new ImportDeal(r.Line, r["buyer"]!, r["target"]!, announced, closed, status, type, amount, currency, products,
-            buyerCountry, targetCountry, source, notes, terms, disposition), null);
+            buyerCountry, targetCountry, source, notes, terms, disposition, buyerId, targetId), null);
     }
 
     /// <summary>A column naming one of <typeparamref name="T"/>'s members (lower-cased), or the rejection saying which are allowed.</summary>

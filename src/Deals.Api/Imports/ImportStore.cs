@@ -22,8 +22,9 @@ public sealed class ImportStore
             announced_on date, announced_precision text, announced_until date, closed_on date, closed_precision text,
             status text, type text, price_amount numeric, price_currency text, products text[], product_slugs text[],
             buyer_country text, target_country text, source_url text, notes text, terms text, disposition text,
-            buyer_id bigint, target_id bigint) ON COMMIT DROP;
-        CREATE TEMP TABLE IF NOT EXISTS import_companies (key text PRIMARY KEY, name text, slug text, country text, id bigint) ON COMMIT DROP;
+            buyer_external_id text, target_external_id text, buyer_id bigint, target_id bigint) ON COMMIT DROP;
+        CREATE TEMP TABLE IF NOT EXISTS import_companies (
+            key text PRIMARY KEY, name_key text, name text, slug text, country text, external_id text, id bigint) ON COMMIT DROP;
         CREATE TEMP TABLE IF NOT EXISTS import_pass (LIKE import_rows, deal_id bigint, outcome text) ON COMMIT DROP;
         CREATE TEMP TABLE IF NOT EXISTS import_outcomes (line bigint, outcome text, deal_id bigint) ON COMMIT DROP;
         CREATE INDEX IF NOT EXISTS import_outcomes_line ON import_outcomes (line);
@@ -33,55 +34,97 @@ public sealed class ImportStore
     private const string CopySql = """
         COPY import_rows (line, buyer, target, buyer_key, target_key, buyer_slug, target_slug, announced_on, announced_precision,
                           announced_until, closed_on, closed_precision, status, type, price_amount, price_currency, products, product_slugs,
-                          buyer_country, target_country, source_url, notes, terms, disposition)
+                          buyer_country, target_country, source_url, notes, terms, disposition, buyer_external_id, target_external_id)
         FROM STDIN (FORMAT BINARY)
         """;
 
-    // Each distinct company once; matched by exact slug, then normalised name, then alias; else created.
-    private const string CompaniesSql = """
-        INSERT INTO import_companies (key, name, slug, country)
-        SELECT DISTINCT ON (key) key, name, slug, country
-        FROM (SELECT buyer_key AS key, buyer AS name, buyer_slug AS slug, buyer_country AS country, line FROM import_rows
+    // Each distinct company of the batch once: by its id in the import's registry when the row gives one, else by
+    // its normalised name (ImportDeal.CompanyKey).
+    private const string CompanyKeysSql = """
+        INSERT INTO import_companies (key, name_key, name, slug, country, external_id)
+        SELECT DISTINCT ON (key) key, name_key, name, slug, country, external_id
+        FROM (SELECT coalesce('ext:' || buyer_external_id, buyer_key) AS key, buyer_key AS name_key, buyer AS name, buyer_slug AS slug,
+                     buyer_country AS country, buyer_external_id AS external_id, line FROM import_rows
               UNION ALL
-              SELECT target_key, target, target_slug, target_country, line FROM import_rows) n
+              SELECT coalesce('ext:' || target_external_id, target_key), target_key, target, target_slug, target_country,
+                     target_external_id, line FROM import_rows) n
         ORDER BY key, country NULLS LAST, line;
+        -- Planned for its real size: guessed, the match of new companies back to their rows took a nested loop over both.
+        ANALYZE import_companies;
+        """;
 
-        UPDATE import_companies n SET id = c.id FROM companies c WHERE c.slug = n.name;
+    // A company that holds the id in the registry is that company, whatever it is called now.
+    private const string KnownIdsSql = """
+        UPDATE import_companies n SET id = e.company_id
+        FROM company_external_ids e
+        WHERE n.external_id IS NOT NULL AND e.registry = @Registry AND e.external_id = n.external_id;
+        """;
+
+    // The rest are matched by exact slug, then normalised name, then alias: companies named with an id (@WithIds) first,
+    // and only to a company that has no id in that registry yet (one that has another id there is another company),
+    // then companies named without one, which may also find the companies just created for the first.
+    private const string MatchCompaniesSql = """
+        UPDATE import_companies n SET id = c.id FROM companies c
+        WHERE n.id IS NULL AND (n.external_id IS NOT NULL) = @WithIds AND c.slug = n.name
+          AND NOT (@WithIds AND EXISTS (SELECT 1 FROM company_external_ids e WHERE e.company_id = c.id AND e.registry = @Registry));
         UPDATE import_companies n SET id = m.id
         FROM (SELECT DISTINCT ON (name_key(c.name)) name_key(c.name) AS key, c.id
-              FROM companies c WHERE name_key(c.name) IN (SELECT key FROM import_companies WHERE id IS NULL)
+              FROM companies c
+              WHERE name_key(c.name) IN (SELECT name_key FROM import_companies WHERE id IS NULL AND (external_id IS NOT NULL) = @WithIds)
+                AND NOT (@WithIds AND EXISTS (SELECT 1 FROM company_external_ids e WHERE e.company_id = c.id AND e.registry = @Registry))
               ORDER BY name_key(c.name), c.id) m
-        WHERE n.id IS NULL AND n.key = m.key;
+        WHERE n.id IS NULL AND (n.external_id IS NOT NULL) = @WithIds AND n.name_key = m.key;
         UPDATE import_companies n SET id = m.company_id
         FROM (SELECT DISTINCT ON (name_key(a.alias)) name_key(a.alias) AS key, a.company_id
-              FROM company_aliases a WHERE name_key(a.alias) IN (SELECT key FROM import_companies WHERE id IS NULL)
+              FROM company_aliases a
+              WHERE name_key(a.alias) IN (SELECT name_key FROM import_companies WHERE id IS NULL AND (external_id IS NOT NULL) = @WithIds)
+                AND NOT (@WithIds AND EXISTS (SELECT 1 FROM company_external_ids e WHERE e.company_id = a.company_id AND e.registry = @Registry))
               ORDER BY name_key(a.alias), a.company_id) m
-        WHERE n.id IS NULL AND n.key = m.key;
+        WHERE n.id IS NULL AND (n.external_id IS NOT NULL) = @WithIds AND n.name_key = m.key;
+        -- Two new ids that found one company by its name are two companies: the first in key order takes it.
+        UPDATE import_companies n SET id = NULL
+        WHERE @WithIds AND n.external_id IS NOT NULL AND n.id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM company_external_ids e WHERE e.registry = @Registry AND e.external_id = n.external_id)
+          AND EXISTS (SELECT 1 FROM import_companies o WHERE o.id = n.id AND o.external_id IS NOT NULL AND o.key < n.key);
         """;
 
     // Slugs made from names as the API makes them (Slugs.From: 'Nestlé' is 'nestle'); one already taken, shared by
-    // two new companies ('Café' and 'Cafe'), or none to make (a name without Latin letters) gets a suffix from the key.
+    // two new companies ('Café' and 'Cafe', or two companies of one name with different ids), or none to make (a name
+    // without Latin letters) gets a suffix from the key. Each new company is found again by its slug.
     private const string CreateCompaniesSql = """
+        UPDATE import_companies n SET slug = f.slug
+        FROM (SELECT key,
+                     CASE WHEN slug = '' OR EXISTS (SELECT 1 FROM companies c WHERE c.slug = i.slug)
+                               OR count(*) OVER (PARTITION BY slug) > 1
+                          THEN rtrim(left(coalesce(nullif(slug, ''), 'company'), 190), '-') || '-' || left(md5(key), 8)
+                          ELSE slug END AS slug
+              FROM import_companies i
+              WHERE id IS NULL AND (external_id IS NOT NULL) = @WithIds) f
+        WHERE n.key = f.key;
+
         WITH made AS (
             INSERT INTO companies (slug, name, country)
-            SELECT CASE WHEN n.slug = '' OR EXISTS (SELECT 1 FROM companies c WHERE c.slug = n.slug)
-                             OR count(*) OVER (PARTITION BY n.slug) > 1
-                        THEN rtrim(left(coalesce(nullif(n.slug, ''), 'company'), 190), '-') || '-' || left(md5(n.key), 8)
-                        ELSE n.slug END,
-                   n.name, n.country
-            FROM import_companies n
-            WHERE n.id IS NULL
+            SELECT slug, name, country FROM import_companies
+            WHERE id IS NULL AND (external_id IS NOT NULL) = @WithIds
             ON CONFLICT DO NOTHING
-            RETURNING id, name),
+            RETURNING id, slug),
         matched AS (
-            UPDATE import_companies n SET id = made.id FROM made WHERE n.id IS NULL AND n.name = made.name)
+            UPDATE import_companies n SET id = made.id FROM made
+            WHERE n.id IS NULL AND (n.external_id IS NOT NULL) = @WithIds AND n.slug = made.slug)
         SELECT count(*) FROM made;
+        """;
+
+    // Each id is recorded on its company (one that already had it changes nothing).
+    private const string RecordIdsSql = """
+        INSERT INTO company_external_ids (company_id, registry, external_id)
+        SELECT id, @Registry, external_id FROM import_companies WHERE external_id IS NOT NULL AND id IS NOT NULL
+        ON CONFLICT DO NOTHING;
         """;
 
     private const string ResolveSql = """
         UPDATE import_rows r SET buyer_id = b.id, target_id = t.id
         FROM import_companies b, import_companies t
-        WHERE b.key = r.buyer_key AND t.key = r.target_key;
+        WHERE b.key = coalesce('ext:' || r.buyer_external_id, r.buyer_key) AND t.key = coalesce('ext:' || r.target_external_id, r.target_key);
         DELETE FROM import_rows r WHERE r.buyer_id IS NULL OR r.target_id IS NULL OR r.buyer_id = r.target_id
         RETURNING r.line, r.target, (r.buyer_id = r.target_id) AS same;
         """;
@@ -221,7 +264,8 @@ public sealed class ImportStore
         ORDER BY o.line
         """;
 
-    public async Task<BatchOutcome> MergeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ImportDeal> deals, CancellationToken cancellationToken)
+    /// <summary>Merges one batch in <paramref name="transaction"/>; <paramref name="registry"/> names the registry of the deals' external ids (null when the import names none).</summary>
+    public async Task<BatchOutcome> MergeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ImportDeal> deals, string? registry, CancellationToken cancellationToken)
     {
         await connection.ExecuteAsync(new CommandDefinition(StagingSql, transaction: transaction, cancellationToken: cancellationToken));
         await using (var copy = await connection.BeginBinaryImportAsync(CopySql, cancellationToken))
@@ -253,13 +297,31 @@ public sealed class ImportStore
                 await WriteNullableAsync(copy, d.Notes, NpgsqlDbType.Text, cancellationToken);
                 await WriteNullableAsync(copy, d.Terms, NpgsqlDbType.Text, cancellationToken);
                 await WriteNullableAsync(copy, d.Disposition, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(copy, d.BuyerExternalId, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(copy, d.TargetExternalId, NpgsqlDbType.Text, cancellationToken);
             }
 
             await copy.CompleteAsync(cancellationToken);
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(CompaniesSql, transaction: transaction, cancellationToken: cancellationToken));
-        var companiesCreated = await connection.ExecuteScalarAsync<long>(new CommandDefinition(CreateCompaniesSql, transaction: transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(CompanyKeysSql, transaction: transaction, cancellationToken: cancellationToken));
+        long companiesCreated = 0;
+        var withIds = registry is not null && deals.Any(d => d.BuyerExternalId is not null || d.TargetExternalId is not null);
+        if (withIds)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(KnownIdsSql, new { Registry = registry }, transaction, cancellationToken: cancellationToken));
+        }
+
+        foreach (var ids in withIds ? new[] { true, false } : [false])
+        {
+            var parameters = new { Registry = registry ?? "", WithIds = ids };
+            await connection.ExecuteAsync(new CommandDefinition(MatchCompaniesSql, parameters, transaction, cancellationToken: cancellationToken));
+            companiesCreated += await connection.ExecuteScalarAsync<long>(new CommandDefinition(CreateCompaniesSql, parameters, transaction, cancellationToken: cancellationToken));
+            if (ids)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(RecordIdsSql, parameters, transaction, cancellationToken: cancellationToken));
+            }
+        }
 
         var rejections = (await connection.QueryAsync<(long Line, string Target, bool? Same)>(new CommandDefinition(ResolveSql, transaction: transaction, cancellationToken: cancellationToken)))
             .Select(r => new Rejection(r.Line, "target", r.Target, r.Same == true

@@ -25,7 +25,9 @@ public static class ImportsApi
                 Deal records as `text/csv` (with a header row), `application/x-ndjson` or a JSON array, in the canonical columns
                 `buyer, target, announced_on, closed_on, status, type, price_amount, price_currency, products, buyer_country,
                 target_country, source_url, notes`, optionally `terms` and `disposition` (as the CSV export writes them; `products`
-                separated by `|`). Companies are matched by slug, name or alias
+                separated by `|`), and `buyer_external_id` and `target_external_id`: the companies' ids in the registry named by
+                `registry` (Crunchbase permalinks, say). Companies are matched by that id first (a company keeps it, and two
+                companies of one name with different ids stay two), then by slug, name or alias
                 ignoring case, spaces and punctuation, and created when missing; products by name within the target. A deal is
                 matched by buyer, target and an overlapping date (`2008-09` and `2008-09-04` are one deal, which keeps the more
                 precise date) and updated, else created; importing the same file twice changes nothing. The body is streamed and
@@ -41,6 +43,7 @@ public static class ImportsApi
         [Description("Report what would happen, and write nothing.")] bool? dryRun,
         [Description("Write nothing at all if any row is rejected (one transaction for the whole import).")] bool? atomic,
         [Description("Currency for prices given without one, e.g. `USD`; without it such rows are rejected.")] string? defaultCurrency,
+        [Description("The registry of the `buyer_external_id` and `target_external_id` columns, e.g. `crunchbase`: lower-case letters, digits, `.`, `_` or `-`.")] string? registry,
         HttpRequest request, Db db, ReferenceData reference, TimeProvider clock, ImportStore store, ILogger<ImportStore> logger, CancellationToken cancellationToken)
     {
         var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
@@ -55,9 +58,14 @@ public static class ImportsApi
             return Problems.Validation("defaultCurrency", "Not an active ISO 4217 currency code.");
         }
 
+        if (registry is not null && !Companies.CompanyRequestValidator.IsRegistry(registry))
+        {
+            return Problems.Validation("registry", Companies.CompanyRequestValidator.RegistryRule);
+        }
+
         var dry = dryRun ?? false;
         var all = atomic ?? false;
-        var rules = new ImportRules(reference, clock, defaultCurrency?.ToUpperInvariant());
+        var rules = new ImportRules(reference, clock, defaultCurrency?.ToUpperInvariant(), registry);
         var rejections = new List<Rejection>();
         long rows = 0, rejected = 0, created = 0, updated = 0, unchanged = 0, companies = 0, products = 0;
         var batch = new List<ImportDeal>(BatchSize);
@@ -79,7 +87,7 @@ public static class ImportsApi
                 var transaction = whole ?? await connection.BeginTransactionAsync(cancellationToken);
                 try
                 {
-                    var outcome = await store.MergeAsync(connection, transaction, batch, cancellationToken);
+                    var outcome = await store.MergeAsync(connection, transaction, batch, registry, cancellationToken);
                     if (whole is null)
                     {
                         await transaction.CommitAsync(cancellationToken);
