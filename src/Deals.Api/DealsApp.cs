@@ -88,7 +88,7 @@ public static class DealsApp
 
         builder.AddDealsObservability();
         builder.Services.AddDeals(dataSources, reference);
-        var keys = new KeyStore(dataSources.Primary);
+        var keys = new KeyStore(dataSources.Primary, TimeSpan.FromSeconds(Math.Max(0, builder.Configuration.GetValue<double?>("Auth:KeyTrustSeconds") ?? 2)));
         builder.Services.AddSingleton(keys);
         builder.Services.AddDealsRateLimits(builder.Configuration);
         builder.Services.AddDealsAuth(builder.Configuration.GetValue<bool?>("Auth:AnonymousReads") ?? cluster is not null);

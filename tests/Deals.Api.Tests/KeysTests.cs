@@ -82,6 +82,39 @@ public sealed class KeysTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task A_key_revoked_outside_the_instance_stops_working_within_the_trust_time()
+    {
+        var key = await TestKeys.CreateAsync(api.ConnectionString, Role.Reader);
+        using var client = api.ClientWith(key);
+        await client.GetAsync("/v1/companies/red-hat").ShouldBe(HttpStatusCode.OK);
+
+        // As the `keys revoke` command or another instance does it: in the database only.
+        await api.ExecuteAsync("UPDATE api_keys SET revoked_at = now() WHERE id = @Id", new { Id = long.Parse(key.Split('_')[1]) });
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((await client.GetAsync("/v1/companies/red-hat")).StatusCode == HttpStatusCode.OK)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "The revoked key still worked after 10 s (Auth:KeyTrustSeconds is 2).");
+            await Task.Delay(100);
+        }
+
+        await client.GetAsync("/v1/companies/red-hat").ShouldBeProblem(HttpStatusCode.Unauthorized, "/problems/unauthorized");
+    }
+
+    [Fact]
+    public async Task Wrong_secrets_for_a_good_key_id_are_refused_while_the_key_keeps_working()
+    {
+        var key = await TestKeys.CreateAsync(api.ConnectionString, Role.Reader);
+        using var client = api.ClientWith(key);
+        using var guesser = api.ClientWith(key[..^4] + "AAAA");
+
+        await client.GetAsync("/v1/companies/red-hat").ShouldBe(HttpStatusCode.OK);
+        await guesser.GetAsync("/v1/companies/red-hat").ShouldBeProblem(HttpStatusCode.Unauthorized, "/problems/unauthorized");
+        await client.GetAsync("/v1/companies/red-hat").ShouldBe(HttpStatusCode.OK);
+        await guesser.GetAsync("/v1/companies/red-hat").ShouldBeProblem(HttpStatusCode.Unauthorized, "/problems/unauthorized");
+    }
+
+    [Fact]
     public async Task Expired_keys_are_refused()
     {
         using var client = api.ClientWith(await TestKeys.CreateAsync(api.ConnectionString, Role.Admin, DateTimeOffset.UtcNow.AddMinutes(-1)));

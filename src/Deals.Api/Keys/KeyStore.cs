@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
@@ -25,8 +27,16 @@ public sealed record ApiKeyInfo(long Id, string Name, string Role, DateTimeOffse
 /// API keys: <c>dk_&lt;id&gt;_&lt;secret&gt;</c> with a 256-bit random secret. Only SHA-256 of the secret is
 /// stored; a presented key is looked up by id and its hash compared in constant time.
 /// </summary>
-public sealed class KeyStore(NpgsqlDataSource db)
+/// <remarks>
+/// A key found valid is trusted for <paramref name="trustFor"/> without asking the database again: looking it up
+/// on every request cost a read by id half its rate (2,300–3,300 against 4,000–5,900 requests/s without a key, 1M
+/// deals). A key revoked through this instance stops at once; revoked elsewhere (another instance, the
+/// <c>keys revoke</c> command), within that time.
+/// </remarks>
+public sealed class KeyStore(NpgsqlDataSource db, TimeSpan trustFor = default)
 {
+    private readonly ConcurrentDictionary<long, (byte[] SecretHash, Role Role, DateTime? ExpiresAt, long CheckedAt)> _trusted = new();
+
     private const string InsertSql = "INSERT INTO api_keys (name, role, secret_hash, expires_at) VALUES (@Name, @Role, @Hash, @ExpiresAt) RETURNING id";
     private const string FindSql = "SELECT role, secret_hash, expires_at, revoked_at FROM api_keys WHERE id = @Id";
     private const string ListSql = "SELECT id, name, role, created_at, expires_at, revoked_at FROM api_keys ORDER BY id";
@@ -50,20 +60,43 @@ public sealed class KeyStore(NpgsqlDataSource db)
             return null;
         }
 
+        var presented = Hash(parts[2]);
+        if (_trusted.TryGetValue(id, out var known) && Stopwatch.GetElapsedTime(known.CheckedAt) < trustFor
+            && CryptographicOperations.FixedTimeEquals(presented, known.SecretHash)
+            && (known.ExpiresAt is null || known.ExpiresAt > DateTime.UtcNow))
+        {
+            return (id, known.Role);
+        }
+
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<(string Role, byte[] SecretHash, DateTime? ExpiresAt, DateTime? RevokedAt)?>(
             new CommandDefinition(FindSql, new { Id = id }, cancellationToken: cancellationToken));
-        var presented = Hash(parts[2]);
         if (row is not { } stored)
         {
             CryptographicOperations.FixedTimeEquals(presented, presented); // same work either way
+            _trusted.TryRemove(id, out _);
             return null;
         }
 
-        var valid = CryptographicOperations.FixedTimeEquals(presented, stored.SecretHash)
-                    && stored.RevokedAt is null
-                    && (stored.ExpiresAt is null || stored.ExpiresAt > DateTime.UtcNow);
-        return valid ? (id, Enum.Parse<Role>(stored.Role, ignoreCase: true)) : null;
+        if (stored.RevokedAt is not null || stored.ExpiresAt <= DateTime.UtcNow)
+        {
+            _trusted.TryRemove(id, out _);
+            return null;
+        }
+
+        // A wrong secret for a good key id leaves the key trusted: guessing must not make its owner's requests slower.
+        if (!CryptographicOperations.FixedTimeEquals(presented, stored.SecretHash))
+        {
+            return null;
+        }
+
+        var role = Enum.Parse<Role>(stored.Role, ignoreCase: true);
+        if (trustFor > TimeSpan.Zero)
+        {
+            _trusted[id] = (stored.SecretHash, role, stored.ExpiresAt, Stopwatch.GetTimestamp());
+        }
+
+        return (id, role);
     }
 
     public async Task<List<ApiKeyInfo>> ListAsync(CancellationToken cancellationToken = default)
@@ -77,7 +110,9 @@ public sealed class KeyStore(NpgsqlDataSource db)
     public async Task<bool> RevokeAsync(long id, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(RevokeSql, new { Id = id }, cancellationToken: cancellationToken)) > 0;
+        var revoked = await connection.ExecuteAsync(new CommandDefinition(RevokeSql, new { Id = id }, cancellationToken: cancellationToken)) > 0;
+        _trusted.TryRemove(id, out _);
+        return revoked;
     }
 
     /// <summary>
