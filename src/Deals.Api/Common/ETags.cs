@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
 
 namespace Deals.Api.Common;
 
@@ -11,12 +12,22 @@ public static class ETags
 {
     public static string Of(DateTimeOffset updatedAt) => $"\"{updatedAt.UtcTicks:x}\"";
 
-    /// <summary>Sets the ETag; true when the client's If-None-Match already has this version (answer 304).</summary>
+    /// <summary>
+    /// Sets the ETag; true when the client's If-None-Match already has this version (answer 304). If-None-Match
+    /// compares weakly (RFC 9110 13.1.2): <c>W/"x"</c> matches <c>"x"</c>, as a proxy that compressed the
+    /// response sends it back.
+    /// </summary>
     public static bool Tag(HttpContext http, DateTimeOffset updatedAt)
     {
         var tag = Of(updatedAt);
         http.Response.Headers.ETag = tag;
-        return http.Request.Headers.IfNoneMatch.Any(v => v is not null && (v.Trim() == "*" || v.Split(',').Any(t => t.Trim() == tag)));
+        if (http.Request.Headers.IfNoneMatch.Count == 0)
+        {
+            return false;
+        }
+
+        var current = new EntityTagHeaderValue(tag);
+        return http.Request.GetTypedHeaders().IfNoneMatch.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(current, useStrongComparison: false));
     }
 
     /// <summary>
@@ -31,7 +42,14 @@ public static class ETags
             return null;
         }
 
-        var tag = header.Split(',')[0].Trim().Trim('"');
+        var tag = header.Split(',')[0].Trim();
+        if (tag.StartsWith("W/", StringComparison.Ordinal))
+        {
+            // If-Match compares strongly (RFC 9110 13.1.1): a weak tag matches no version.
+            return DateTime.UnixEpoch;
+        }
+
+        tag = tag.Trim('"');
         return long.TryParse(tag, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
                && ticks > 0 && ticks < DateTime.MaxValue.Ticks
             ? new DateTime(ticks, DateTimeKind.Utc)
