@@ -175,6 +175,7 @@ public static class DealsApp
         app.UseReferenceData();
         app.UseDealsAuth();
         app.UseDealsRateLimits();
+        app.UseNegotiation();
         app.UseIdempotency();
 
         app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();

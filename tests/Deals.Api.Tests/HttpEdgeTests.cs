@@ -71,4 +71,103 @@ public sealed class HttpEdgeTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         Assert.Equal([null], await api.QueryAsync<string?>("SELECT description FROM companies WHERE id = @id", new { id }));
     }
+
+    // Accept: a JSON endpoint refuses (406) what rules JSON out; the export chooses CSV or JSON by q-value.
+
+    [Theory]
+    [InlineData("image/png")]
+    [InlineData("application/json;q=0")]
+    [InlineData("text/plain, application/json;q=0")]
+    [InlineData("text/csv")]
+    [InlineData("text/*")]
+    public async Task An_accept_header_that_rules_out_json_is_406_with_a_problem_body(string accept)
+    {
+        var response = await Client.SendAsync(Get("/v1/companies/red-hat", accept));
+
+        var problem = await response.ShouldBeProblem(HttpStatusCode.NotAcceptable, "/problems/not-acceptable");
+        Assert.Contains("application/json", (string?)problem["detail"]);
+    }
+
+    [Theory]
+    [InlineData("*/*")]
+    [InlineData("application/*")]
+    [InlineData("application/json")]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/problem+json")]
+    [InlineData("text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.8")]
+    [InlineData("")]
+    [InlineData("not a media type")]
+    public async Task An_accept_header_that_allows_json_gets_json(string accept)
+    {
+        var response = await Client.SendAsync(Get("/v1/companies/red-hat", accept));
+
+        var company = await response.ShouldBe(HttpStatusCode.OK);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("red-hat", (string?)company["slug"]);
+    }
+
+    [Fact]
+    public async Task Without_an_accept_header_json_is_served()
+    {
+        using var client = api.ClientWith(api.AdminKey);
+        client.DefaultRequestHeaders.Accept.Clear();
+
+        var response = await client.GetAsync("/v1/acquisitions?limit=1");
+
+        await response.ShouldBe(HttpStatusCode.OK);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_406_comes_after_the_key_check_and_writes_nothing()
+    {
+        using var anonymous = api.ClientWith(null);
+        await anonymous.SendAsync(Get("/v1/companies/red-hat", "image/png")).ShouldBeProblem(HttpStatusCode.Unauthorized, "/problems/unauthorized");
+
+        var name = Http.Unique("Not Acceptable");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/companies") { Content = Http.JsonBody(Http.Json(new { name })) };
+        request.Headers.TryAddWithoutValidation("Accept", "image/png");
+        await (await Client.SendAsync(request)).ShouldBeProblem(HttpStatusCode.NotAcceptable, "/problems/not-acceptable");
+        Assert.Empty(await api.QueryAsync<long>("SELECT id FROM companies WHERE name = @name", new { name }));
+    }
+
+    [Theory]
+    [InlineData("/swagger/index.html", "text/html")]
+    [InlineData("/openapi/v1.json", "application/json")]
+    [InlineData("/health/live", "application/json")]
+    public async Task Documents_and_health_are_not_negotiated_away(string path, string mediaType)
+    {
+        var response = await Client.SendAsync(Get(path, "text/html,application/xhtml+xml,*/*;q=0.8"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
+
+        var strict = await Client.SendAsync(Get(path, "text/html"));
+        Assert.Equal(HttpStatusCode.OK, strict.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("text/csv", "text/csv")]
+    [InlineData("text/csv;q=0.1, application/json", "application/json")]
+    [InlineData("application/json;q=0.5, text/csv", "text/csv")]
+    [InlineData("text/csv, */*;q=0.1", "text/csv")]
+    [InlineData("text/*", "text/csv")]
+    [InlineData("*/*", "application/json")]
+    [InlineData("application/json, text/csv;q=0", "application/json")]
+    public async Task The_export_chooses_csv_or_json_by_quality(string accept, string expected)
+    {
+        var response = await Client.SendAsync(Get("/v1/acquisitions?buyer=red-hat", accept));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(expected, response.Content.Headers.ContentType?.MediaType);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Qumranet", body, StringComparison.Ordinal);
+        Assert.Equal(expected == "text/csv", body.StartsWith("buyer,target,", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_export_refuses_an_accept_header_that_rules_out_csv_and_json()
+    {
+        await Client.SendAsync(Get("/v1/acquisitions", "text/csv;q=0, application/xml"))
+            .ShouldBeProblem(HttpStatusCode.NotAcceptable, "/problems/not-acceptable");
+    }
 }

@@ -33,8 +33,10 @@ public sealed class CsvExport(AcquisitionQuery query, Db db) : IResult
         {query.OrderByClause}
         """;
 
-    public static bool Wanted(HttpRequest request) =>
-        request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals(MediaType, StringComparison.OrdinalIgnoreCase));
+    private static readonly string[] JsonOrCsv = [Negotiation.Json, MediaType];
+
+    /// <summary>True when Accept prefers CSV to JSON (<c>text/csv</c>, <c>application/json;q=0.5, text/csv</c>); JSON stays the default.</summary>
+    public static bool Wanted(HttpRequest request) => Negotiation.Choose(request, JsonOrCsv) == MediaType;
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
