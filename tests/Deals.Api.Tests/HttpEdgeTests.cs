@@ -170,4 +170,24 @@ public sealed class HttpEdgeTests(ApiFixture api) : IClassFixture<ApiFixture>
         await Client.SendAsync(Get("/v1/acquisitions", "text/csv;q=0, application/xml"))
             .ShouldBeProblem(HttpStatusCode.NotAcceptable, "/problems/not-acceptable");
     }
+
+    // OPTIONS
+
+    [Fact]
+    public async Task Options_on_an_unknown_path_is_a_404_problem()
+    {
+        var response = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Options, "/v1/no-such-thing"));
+
+        await response.ShouldBeProblem(HttpStatusCode.NotFound, "/problems/not-found");
+    }
+
+    [Fact]
+    public async Task Options_on_a_known_path_still_lists_the_allowed_methods()
+    {
+        var response = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Options, "/v1/acquisitions"));
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(["GET", "HEAD", "OPTIONS", "POST"], response.Content.Headers.Allow.Order());
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
 }

@@ -85,7 +85,8 @@ public static partial class Observability
     /// <summary>
     /// <c>OPTIONS</c> on any resource answers 204 with the <c>Allow</c> header routing computes for
     /// a 405 (CORS preflights are answered before this by the CORS middleware). Goes after the
-    /// status-code pages so that no problem body is written.
+    /// status-code pages, which see the 204 and write nothing; an unknown path stays a 404 with its
+    /// problem body.
     /// </summary>
     public static WebApplication UseOptionsAllow(this WebApplication app)
     {
@@ -95,11 +96,6 @@ public static partial class Observability
             {
                 await next(context);
                 return;
-            }
-
-            if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages)
-            {
-                pages.Enabled = false;
             }
 
             await next(context);
