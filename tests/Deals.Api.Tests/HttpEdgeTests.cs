@@ -190,4 +190,41 @@ public sealed class HttpEdgeTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal(["GET", "HEAD", "OPTIONS", "POST"], response.Content.Headers.Allow.Order());
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
     }
+
+    // Slugs are lower-case: one in capitals names the same company.
+
+    [Theory]
+    [InlineData("Red-Hat")]
+    [InlineData("RED-HAT")]
+    public async Task A_slug_in_capitals_finds_the_company(string slug)
+    {
+        var response = await Client.GetAsync($"/v1/companies/{slug}");
+
+        var company = await response.ShouldBe(HttpStatusCode.OK);
+        Assert.Equal("red-hat", (string?)company["slug"]);
+        Assert.Equal("Red Hat", (string?)company["name"]);
+    }
+
+    [Fact]
+    public async Task A_slug_in_capitals_works_on_relations_and_filters()
+    {
+        var lower = await Client.GetStringAsync("/v1/companies/red-hat/acquisitions");
+        Assert.Contains("Qumranet", lower, StringComparison.Ordinal);
+
+        Assert.Equal(lower, await Client.GetStringAsync("/v1/companies/Red-Hat/acquisitions"));
+        Assert.Equal(await Client.GetStringAsync("/v1/companies/qumranet/parents"), await Client.GetStringAsync("/v1/companies/Qumranet/parents"));
+        Assert.Equal(await Client.GetStringAsync("/v1/acquisitions?buyer=red-hat"), await Client.GetStringAsync("/v1/acquisitions?buyer=Red-Hat"));
+    }
+
+    [Fact]
+    public async Task A_slug_in_capitals_changes_the_company_it_names()
+    {
+        var (id, slug, _) = await CompanyAsync("Capital Patch");
+
+        var patched = await Client.PatchJsonAsync($"/v1/companies/{slug.ToUpperInvariant()}", """{"description": "by capitals"}""")
+            .ShouldBe(HttpStatusCode.OK);
+
+        Assert.Equal(id, (long)patched["id"]!);
+        Assert.Equal(["by capitals"], await api.QueryAsync<string?>("SELECT description FROM companies WHERE id = @id", new { id }));
+    }
 }

@@ -69,10 +69,11 @@ public sealed record CompanySummary(long Id, string Slug, string Name);
 [Description("A company id (`42`) or slug (`red-hat`).")]
 public readonly record struct CompanyKey(long? Id, string? Slug)
 {
+    /// <summary>Slugs are stored lower-case, so <c>Red-Hat</c> names <c>red-hat</c> (answered, not redirected).</summary>
     public static CompanyKey Parse(string idOrSlug) =>
         long.TryParse(idOrSlug, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
             ? new CompanyKey(id, null)
-            : new CompanyKey(null, idOrSlug);
+            : new CompanyKey(null, idOrSlug.ToLowerInvariant());
 
     public override string ToString() => Id?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Slug ?? "";
 }
