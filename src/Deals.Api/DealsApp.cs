@@ -160,6 +160,7 @@ public static class DealsApp
         services.AddSingleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, FallbackProblemWriter>();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddDealsOpenApi();
+        services.AddRequestBodies();
         return services;
     }
 
@@ -176,6 +177,7 @@ public static class DealsApp
         app.UseDealsAuth();
         app.UseDealsRateLimits();
         app.UseNegotiation();
+        app.UseRequestBodies();
         app.UseIdempotency();
 
         app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();

@@ -227,4 +227,179 @@ public sealed class HttpEdgeTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal(id, (long)patched["id"]!);
         Assert.Equal(["by capitals"], await api.QueryAsync<string?>("SELECT description FROM companies WHERE id = @id", new { id }));
     }
+
+    // Request bodies: compressed (gzip, br, deflate) is read; another encoding or charset is refused by name.
+
+    private static byte[] Compress(string text, string encoding)
+    {
+        var output = new MemoryStream();
+        using (Stream compressor = encoding switch
+        {
+            "gzip" => new GZipStream(output, CompressionLevel.Optimal),
+            "br" => new BrotliStream(output, CompressionLevel.Optimal),
+            _ => new ZLibStream(output, CompressionLevel.Optimal),
+        })
+        {
+            compressor.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        return output.ToArray();
+    }
+
+    private static ByteArrayContent Body(byte[] bytes, string contentType, string? encoding = null)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        if (encoding is not null)
+        {
+            content.Headers.ContentEncoding.Add(encoding);
+        }
+
+        return content;
+    }
+
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("br")]
+    [InlineData("deflate")]
+    public async Task A_compressed_json_body_is_read_and_stored_as_sent(string encoding)
+    {
+        var (buyer, _, _) = await CompanyAsync("Gzip Buyer");
+        var (target, _, _) = await CompanyAsync("Gzip Target");
+        var json = Http.Json(new { buyerId = buyer, targetId = target, announcedOn = "2010-05-06", notes = "Café Ünïcödé 😀" });
+
+        var created = await Client.PostAsync("/v1/acquisitions", Body(Compress(json, encoding), "application/json", encoding))
+            .ShouldBe(HttpStatusCode.Created);
+
+        Assert.Equal("Café Ünïcödé 😀", (string?)created["notes"]);
+        Assert.Equal(["Café Ünïcödé 😀"], await api.QueryAsync<string>("SELECT notes FROM acquisitions WHERE id = @id", new { id = (long)created["id"]! }));
+    }
+
+    [Fact]
+    public async Task A_gzipped_csv_import_is_read()
+    {
+        var buyer = Http.Unique("Gzip Import Buyer");
+        var csv = $"buyer,target,announced_on,notes\n{buyer},{Http.Unique("Gzip Import Target")},2011,Zürich\n";
+
+        var report = await Client.PostAsync("/v1/imports", Body(Compress(csv, "gzip"), "text/csv", "gzip")).ShouldBe(HttpStatusCode.OK);
+
+        Assert.Equal(1, (int)report["created"]!);
+        Assert.Equal(["Zürich"], await api.QueryAsync<string>(
+            "SELECT a.notes FROM acquisitions a JOIN companies b ON b.id = a.buyer_id WHERE b.name = @buyer", new { buyer }));
+    }
+
+    [Fact]
+    public async Task A_small_gzip_that_inflates_past_the_body_limit_is_413()
+    {
+        var (buyer, _, _) = await CompanyAsync("Bomb Buyer");
+        var (target, _, _) = await CompanyAsync("Bomb Target");
+        var json = Http.Json(new { buyerId = buyer, targetId = target, announcedOn = "2010-05-06", notes = new string('a', 3 * 1024 * 1024) });
+        var bomb = Compress(json, "gzip");
+        Assert.True(bomb.Length < 20_000, $"{bomb.Length} bytes");
+
+        var problem = await (await Client.PostAsync("/v1/acquisitions", Body(bomb, "application/json", "gzip")))
+            .ShouldBeProblem(HttpStatusCode.RequestEntityTooLarge, "/problems/payload-too-large");
+
+        Assert.Contains("limit", (string?)problem["detail"]);
+        Assert.Empty(await api.QueryAsync<long>("SELECT id FROM acquisitions WHERE buyer_id = @buyer", new { buyer }));
+    }
+
+    [Theory]
+    [InlineData("compress")]
+    [InlineData("zstd")]
+    [InlineData("gzip, zstd")]
+    public async Task An_unsupported_content_encoding_is_415_naming_the_supported_ones(string encoding)
+    {
+        var name = Http.Unique("Zstd");
+        var content = Body(Encoding.UTF8.GetBytes(Http.Json(new { name })), "application/json");
+        content.Headers.TryAddWithoutValidation("Content-Encoding", encoding);
+
+        var response = await Client.PostAsync("/v1/companies", content);
+
+        var problem = await response.ShouldBeProblem(HttpStatusCode.UnsupportedMediaType, "/problems/unsupported-media-type");
+        Assert.Contains("gzip", (string?)problem["detail"]);
+        Assert.Contains("gzip", response.Headers.GetValues("Accept-Encoding").Single());
+        Assert.Empty(await api.QueryAsync<long>("SELECT id FROM companies WHERE name = @name", new { name }));
+    }
+
+    [Theory]
+    [InlineData("iso-8859-1")]
+    [InlineData("windows-1252")]
+    [InlineData("utf-16")]
+    [InlineData("no-such-charset")]
+    public async Task A_json_body_in_a_charset_other_than_utf8_is_415_naming_utf8(string charset)
+    {
+        var name = Http.Unique("Café Latin");
+        var bytes = Encoding.Latin1.GetBytes(Http.Json(new { name }));
+
+        var response = await Client.PostAsync("/v1/companies", Body(bytes, $"application/json; charset={charset}"));
+
+        var problem = await response.ShouldBeProblem(HttpStatusCode.UnsupportedMediaType, "/problems/unsupported-media-type");
+        Assert.Contains("UTF-8", (string?)problem["detail"]);
+        Assert.Empty(await api.QueryAsync<long>("SELECT id FROM companies WHERE name LIKE @suffix", new { suffix = "%" + name[^8..] }));
+    }
+
+    [Theory]
+    [InlineData("utf-8")]
+    [InlineData("UTF-8")]
+    [InlineData("\"utf-8\"")]
+    public async Task A_json_body_declared_utf8_is_stored_as_sent(string charset)
+    {
+        var name = Http.Unique("Café Utf8");
+
+        var created = await Client.PostAsync("/v1/companies", Body(Encoding.UTF8.GetBytes(Http.Json(new { name })), $"application/json; charset={charset}"))
+            .ShouldBe(HttpStatusCode.Created);
+
+        Assert.Equal([name], await api.QueryAsync<string>("SELECT name FROM companies WHERE id = @id", new { id = (long)created["id"]! }));
+    }
+
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("br")]
+    [InlineData("deflate")]
+    public async Task A_body_that_is_not_what_its_content_encoding_says_is_a_400(string encoding)
+    {
+        var name = Http.Unique("Not Compressed");
+        var bytes = Encoding.UTF8.GetBytes(Http.Json(new { name }) + new string(' ', 4096) + "\u00ff\u00fe garbage");
+
+        var problem = await (await Client.PostAsync("/v1/companies", Body(bytes, "application/json", encoding)))
+            .ShouldBeProblem(HttpStatusCode.BadRequest, "/problems/validation", "body");
+
+        Assert.Contains(encoding, problem["errors"]!["body"]![0]!.ToString());
+        Assert.Empty(await api.QueryAsync<long>("SELECT id FROM companies WHERE name = @name", new { name }));
+    }
+}
+
+public sealed class SmallImportLimitFixture : ApiFixture
+{
+    protected override IEnumerable<string> Settings => ["--Imports:MaxDecompressedBytes=100000"];
+}
+
+public sealed class CompressedImportLimitTests(SmallImportLimitFixture api) : IClassFixture<SmallImportLimitFixture>
+{
+    [Fact]
+    public async Task A_gzipped_import_that_inflates_past_the_configured_limit_is_413_and_imports_nothing()
+    {
+        var buyer = Http.Unique("Import Bomb Buyer");
+        var csv = new StringBuilder("buyer,target,announced_on,notes\n");
+        for (var i = 0; csv.Length < 300_000; i++)
+        {
+            csv.Append(buyer).Append(",Import Bomb Target ").Append(i).Append(",2011,").Append('x', 200).Append('\n');
+        }
+
+        var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Optimal))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(csv.ToString()));
+        }
+
+        var content = new ByteArrayContent(output.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        content.Headers.ContentEncoding.Add("gzip");
+        var problem = await (await api.Client.PostAsync("/v1/imports?atomic=true", content))
+            .ShouldBeProblem(HttpStatusCode.RequestEntityTooLarge, "/problems/payload-too-large");
+
+        Assert.Contains("limit", (string?)problem["detail"]);
+        Assert.Empty(await api.QueryAsync<long>("SELECT id FROM companies WHERE name = @buyer", new { buyer }));
+    }
 }

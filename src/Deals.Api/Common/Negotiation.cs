@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.Metadata;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
 
 namespace Deals.Api.Common;
@@ -64,18 +63,8 @@ public static class Negotiation
                 return next(context);
             }
 
-            context.Response.StatusCode = StatusCodes.Status406NotAcceptable;
-            return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status406NotAcceptable,
-                    Type = Problems.TypeFor(StatusCodes.Status406NotAcceptable),
-                    Title = Problems.Kinds["not-acceptable"].Title,
-                    Detail = $"This resource is available as {string.Join(" or ", offered)}, which the Accept header rules out.",
-                },
-            }).AsTask();
+            return Problems.WriteAsync(context, StatusCodes.Status406NotAcceptable,
+                $"This resource is available as {string.Join(" or ", offered)}, which the Accept header rules out.");
         });
         return app;
     }

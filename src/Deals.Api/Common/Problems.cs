@@ -66,6 +66,17 @@ public static class Problems
     public static ValidationProblem Validation(string field, string message) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] });
 
+    /// <summary>Answers with a problem from middleware, before any endpoint runs; the title comes from <see cref="Customize"/>.</summary>
+    public static Task WriteAsync(HttpContext context, int status, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails { Status = status, Type = TypeFor(status), Detail = detail },
+        }).AsTask();
+    }
+
     /// <summary>Fills in the fields every problem carries: a type for the status, and the trace id to report.</summary>
     public static void Customize(ProblemDetailsContext context)
     {
@@ -80,6 +91,14 @@ public static class Problems
             && (problem.Title is null || problem.Title == ReasonPhrases(status)))
         {
             problem.Title = kind.Title;
+        }
+
+        if (status == StatusCodes.Status413PayloadTooLarge && problem.Detail is null)
+        {
+            // Minimal APIs answer an over-long JSON body with a bare 413: say what the limit is.
+            var limit = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
+            problem.Detail = limit is null ? "The request body is over the size limit."
+                : $"The request body is over the size limit of {limit} bytes (counted after decompression).";
         }
 
         problem.Instance ??= context.HttpContext.Request.Path;
