@@ -368,6 +368,19 @@ public sealed class HttpEdgeTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Contains(encoding, problem["errors"]!["body"]![0]!.ToString());
         Assert.Empty(await api.QueryAsync<long>("SELECT id FROM companies WHERE name = @name", new { name }));
     }
+
+    [Fact]
+    public async Task A_csv_import_in_latin1_is_415_and_stores_nothing_mis_decoded()
+    {
+        var buyer = Http.Unique("Latin Import Buyer");
+        var csv = $"buyer,target,announced_on,notes\n{buyer},{Http.Unique("Latin Import Target")},2011,Zürich\n";
+
+        var problem = await (await Client.PostAsync("/v1/imports", Body(Encoding.Latin1.GetBytes(csv), "text/csv; charset=iso-8859-1")))
+            .ShouldBeProblem(HttpStatusCode.UnsupportedMediaType, "/problems/unsupported-media-type");
+
+        Assert.Contains("UTF-8", (string?)problem["detail"]);
+        Assert.Empty(await api.QueryAsync<long>("SELECT id FROM companies WHERE name = @buyer", new { buyer }));
+    }
 }
 
 public sealed class SmallImportLimitFixture : ApiFixture
