@@ -38,7 +38,7 @@ public static class RequestBodies
             }
 
             var encoding = headers.ContentEncoding.ToString().Trim();
-            if (encoding.Length == 0)
+            if (encoding.Length == 0 || encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
             {
                 return next(context);
             }
@@ -81,6 +81,7 @@ public static class RequestBodies
     {
         var contentType = request.ContentType;
         if (contentType is null || !contentType.Contains("charset", StringComparison.OrdinalIgnoreCase)
+            || contentType.EndsWith("; charset=utf-8", StringComparison.OrdinalIgnoreCase) // as HttpClient and most clients send it
             || !MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.Charset.Length == 0)
         {
             return null;
