@@ -382,6 +382,25 @@ public sealed class HttpEdgeTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Contains("UTF-8", (string?)problem["detail"]);
         Assert.Empty(await api.QueryAsync<long>("SELECT id FROM companies WHERE name = @buyer", new { buyer }));
     }
+
+    [Fact]
+    public async Task A_compressed_body_with_an_idempotency_key_is_replayed_not_written_twice()
+    {
+        var name = Http.Unique("Gzip Idempotent");
+        var key = Guid.NewGuid().ToString();
+        async Task<HttpResponseMessage> PostAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/companies") { Content = Body(Compress(Http.Json(new { name }), "gzip"), "application/json", "gzip") };
+            request.Headers.Add("Idempotency-Key", key);
+            return await Client.SendAsync(request);
+        }
+
+        var first = await (await PostAsync()).ShouldBe(HttpStatusCode.Created);
+        var second = await (await PostAsync()).ShouldBe(HttpStatusCode.Created);
+
+        Assert.Equal((long)first["id"]!, (long)second["id"]!);
+        Assert.Single(await api.QueryAsync<long>("SELECT id FROM companies WHERE name = @name", new { name }));
+    }
 }
 
 public sealed class SmallImportLimitFixture : ApiFixture
