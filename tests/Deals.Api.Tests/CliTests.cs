@@ -133,6 +133,27 @@ public sealed class CliTests(ApiFixture api) : IClassFixture<ApiFixture>, IDispo
         Assert.Equal([("Cli Id Buyer", "/organization/cli-id-buyer")], buyers);
     }
 
+    [Fact]
+    public async Task The_cli_refuses_a_file_that_names_a_column_twice_and_rejects_rows_of_the_wrong_width_with_their_line()
+    {
+        var file = Path.Combine(_dir, "repeated.csv");
+        await File.WriteAllLinesAsync(file, ["Acquirer,Company,Date,Company", "Cli Repeat Buyer,Cli Repeat Target,2014-01-02,Cli Repeat Other"]);
+        string[] args = ["import", file, "--api", api.Client.BaseAddress!.ToString(), "--key", api.AdminKey, "--map", "buyer=Acquirer,target=Company,announced_on=Date"];
+
+        var refused = await Assert.ThrowsAsync<ImportInputException>(() =>
+            new Importer(Options(file) with { Map = Map("buyer=Acquirer,target=Company,announced_on=Date") }, new HttpClient()).RunAsync(null, CancellationToken.None));
+        Assert.Contains("Repeated column(s) in the header: Company", refused.Message);
+        Assert.Equal(2, await DealsCommand.Create().Parse(args).InvokeAsync());
+        Assert.Empty(await api.QueryAsync<string>("SELECT name FROM companies WHERE name LIKE 'Cli Repeat%'"));
+
+        await File.WriteAllLinesAsync(file, ["Acquirer,Company,Date", "Cli Width Buyer,Cli Width Target,2014-01-02", "Cli Width Buyer,Cli Width Cut,2014-01-03,2015", "Cli Width Buyer,Cli Width Short"]);
+        Assert.Equal(1, await DealsCommand.Create().Parse(args).InvokeAsync());
+
+        Assert.Equal([(3L, "record"), (4L, "record")], ReadRejects(file + ".rejects.csv").Select(r => (r.Line, r.Field)));
+        Assert.Contains("4 values where the header has 3", ReadRejects(file + ".rejects.csv")[0].Reason);
+        Assert.Equal(["Cli Width Buyer", "Cli Width Target"], await api.QueryAsync<string>("SELECT name FROM companies WHERE name LIKE 'Cli Width%' ORDER BY 1"));
+    }
+
     private static List<(long Line, string Field, string Value, string Reason)> ReadRejects(string file)
     {
         using var reader = new StreamReader(file);
