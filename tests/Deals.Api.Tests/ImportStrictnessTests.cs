@@ -108,6 +108,29 @@ public sealed class ImportStrictnessTests(ApiFixture api) : IClassFixture<ApiFix
         Assert.Equal([("Short Target Four", "kept", null), ("Short Target One", null, null)], await DealsOfAsync(buyer));
     }
 
+    [Fact]
+    public async Task A_quoted_csv_value_that_goes_on_after_its_closing_quote_is_rejected_and_a_quote_inside_a_plain_value_is_kept()
+    {
+        var buyer = Http.Unique("Quote Buyer");
+        var report = await ImportAsync($"""
+            buyer,target,announced_on,notes
+            {buyer},"Quote" Target,2020-01-01,
+            {buyer},Quote Target Two,2020-01-02,"said ""yes"" then" no
+            {buyer},O"Quote Target,2020-01-03,a "plain" note
+            {buyer},Quote Target Open,2020-01-04,"never closed
+            {buyer},Quote Target Swallowed,2020-01-05,
+            """);
+
+        Assert.Equal((4L, 1L, 3L), ((long)report["rows"]!, (long)report["created"]!, (long)report["rejected"]!));
+        var rejections = Rejections(report);
+        Assert.Equal([(2L, "record"), (3L, "record"), (5L, "record")], rejections.Select(r => (r.Line, r.Field)));
+        Assert.Contains("after its closing quote", rejections[0].Reason);
+        Assert.Equal($"{buyer},\"Quote\" Target,2020-01-01,", rejections[0].Value);
+        Assert.Contains("never closed", rejections[2].Reason);
+        Assert.Equal([("O\"Quote Target", "a \"plain\" note", null)], await DealsOfAsync(buyer));
+        Assert.Empty(await CompaniesNamedAsync("Quote Target", "Quote Target Two", "Quote Target Open", "Quote Target Swallowed"));
+    }
+
     [Theory]
     [InlineData("application/x-ndjson")]
     [InlineData("application/json")]

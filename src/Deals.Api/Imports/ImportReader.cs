@@ -51,9 +51,12 @@ public static class ImportReader
     private static async IAsyncEnumerable<ImportRecord> ReadCsvAsync(Stream body, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(body, Encoding.UTF8);
+        // A quoted value with text after its closing quote ('"Acme" Inc' reads as 'Acme Inc'), or never closed, flags its
+        // record; a quote inside an unquoted value (O"Reilly) is read as it is.
+        var badQuote = false;
         using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture)
         {
-            BadDataFound = null,
+            BadDataFound = args => badQuote |= args.Field.StartsWith('"'),
             MissingFieldFound = null,
             DetectColumnCountChanges = false,
             TrimOptions = TrimOptions.None,
@@ -82,14 +85,23 @@ public static class ImportReader
             if (count != header.Length)
             {
                 // An unquoted comma in a name, or a value left out: which value belongs to which column is a guess.
+                var spans = raw.Contains('\n') ? " It spans several lines: is a quote left open?" : "";
                 yield return new ImportRecord(line, fields, new Rejection(line, "record", raw.ToString(),
-                    $"This row has {count} values where the header has {header.Length}: quote values that hold a comma, and give every column (empty ones too)."));
+                    $"This row has {count} values where the header has {header.Length}: quote values that hold a comma, and give every column (empty ones too).{spans}"));
                 continue;
             }
 
             for (var i = 0; i < header.Length; i++)
             {
-                fields[header[i]] = csv.Parser[i];
+                fields[header[i]] = csv.Parser[i]; // each value is unquoted here, where a bad quote is found
+            }
+
+            if (badQuote)
+            {
+                badQuote = false;
+                yield return new ImportRecord(line, fields, new Rejection(line, "record", raw.ToString(),
+                    "A quoted value is never closed, or goes on after its closing quote (\"Acme\" Inc would read as Acme Inc): quote the whole value and double the quotes in it (\"\"\"Acme\"\" Inc\")."));
+                continue;
             }
 
             // Bytes that are not UTF-8 were decoded as U+FFFD: refuse the row rather than store the replacement.
