@@ -182,6 +182,25 @@ public sealed class ImportStrictnessTests(ApiFixture api) : IClassFixture<ApiFix
         Assert.Empty(await api.QueryAsync<string>("SELECT name FROM companies WHERE strpos(name, U&'\\FFFD') > 0"));
     }
 
+    [Theory]
+    [InlineData("application/x-ndjson")]
+    [InlineData("application/json")]
+    public async Task A_json_string_with_half_a_surrogate_pair_rejects_its_record_and_is_no_server_error(string mediaType)
+    {
+        var buyer = Http.Unique("Surrogate Buyer");
+        string[] records =
+        [
+            $$"""{"buyer": "{{buyer}}", "target": "Surrogate Target \ud83d\ude00", "announced_on": "2020-01-01"}""",
+            $$"""{"buyer": "{{buyer}}", "target": "Surrogate Target \ud800", "announced_on": "2020-01-02"}""",
+        ];
+
+        var report = await ImportAsync(Records(records, mediaType), mediaType);
+
+        var rejection = Assert.Single(Rejections(report));
+        Assert.Equal((2L, "target"), (rejection.Line, rejection.Field));
+        Assert.Equal([("Surrogate Target \ud83d\ude00", null, null)], await DealsOfAsync(buyer));
+    }
+
     [Fact]
     public async Task A_utf16_body_is_read_by_its_byte_order_mark_or_refused_without_one()
     {
@@ -223,6 +242,8 @@ public sealed class ImportStrictnessTests(ApiFixture api) : IClassFixture<ApiFix
         Assert.Equal(0, (long)report["rows"]!);
 
         await PostAsync("buyer,target,announced_on,\na,b,2020,\n").ShouldBeValidationProblem("columns");
+        await PostAsync("""{"buyer": "a", "target": "b", "announced_on": "2020"}""", "application/json")
+            .ShouldBeProblem(HttpStatusCode.BadRequest, "/problems/validation");
     }
 
     [Theory]

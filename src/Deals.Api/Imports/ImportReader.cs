@@ -209,7 +209,8 @@ public static class ImportReader
                 "Each record must be a JSON object with the canonical columns.");
         }
 
-        // The reader checks a JSON array's structure, not that its strings are UTF-8: that shows when they are read.
+        // The reader checks a JSON array's structure, not that its strings are UTF-8 nor that their escapes make
+        // characters: that shows when they are read.
         string? current = null;
         try
         {
@@ -253,6 +254,11 @@ public static class ImportReader
         catch (InvalidOperationException e) when (e.InnerException is DecoderFallbackException)
         {
             return Refused(current ?? "record", null, NotUtf8Reason);
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped half of a surrogate pair ("\ud800") is no character: such a string cannot be read.
+            return Refused(current ?? "record", null, "Not valid text: an escape such as \\ud800 names half of a character.");
         }
 
         return new ImportRecord(line, fields);
