@@ -278,6 +278,17 @@ public sealed class ImportStrictnessTests(ApiFixture api) : IClassFixture<ApiFix
     }
 
     [Fact]
+    public async Task A_source_url_with_a_control_character_or_without_a_host_rejects_its_row_not_the_upload()
+    {
+        var buyer = Http.Unique("Url Buyer");
+        var report = await ImportAsync($"buyer,target,announced_on,source_url\n{buyer},Url Target,2020,https://example.com/a\0b\n" +
+            $"{buyer},Url Target Two,2020,https://example.com/a\tb\n{buyer},Url Target Three,2020,http:no-host\n{buyer},Url Target Four,2020,https://example.com/four\n");
+
+        Assert.Equal([(2L, "source_url"), (3L, "source_url"), (4L, "source_url")], Rejections(report).Select(r => (r.Line, r.Field)));
+        Assert.Equal(["Url Target Four"], (await DealsOfAsync(buyer)).Select(d => d.Target));
+    }
+
+    [Fact]
     public async Task Very_long_values_are_rejected_by_their_rule_and_never_cut()
     {
         var buyer = Http.Unique("Long Buyer");

@@ -186,7 +186,7 @@ public sealed class ImportRules(ReferenceData reference, TimeProvider clock, str
         }
 
         var source = r["source_url"];
-        if (source is not null && !(source.Length <= 2000 && Uri.TryCreate(source, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        if (source is not null && !Validation.IsHttpUrl(source))
         {
             return (null, Reject("source_url", "Not an absolute http or https URL."));
         }
