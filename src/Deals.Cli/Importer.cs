@@ -245,7 +245,13 @@ public sealed class Importer(ImportOptions options, HttpClient http)
             yield break;
         }
 
-        using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { BadDataFound = null, MissingFieldFound = null });
+        // A quoted value that goes on after its closing quote ('"Acme" Inc' reads as 'Acme Inc') or is never closed.
+        var badQuote = false;
+        using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            BadDataFound = args => badQuote |= args.Field.StartsWith('"'),
+            MissingFieldFound = null,
+        });
         await csv.ReadAsync();
         csv.ReadHeader();
         var header = csv.HeaderRecord!;
@@ -271,6 +277,13 @@ public sealed class Importer(ImportOptions options, HttpClient http)
             for (var i = 0; i < header.Length; i++)
             {
                 row[header[i].Trim()] = csv.Parser[i];
+            }
+
+            if (badQuote)
+            {
+                badQuote = false;
+                yield return (line, empty, ("record", raw.ToString(), "A quoted value is never closed, or goes on after its closing quote: quote the whole value and double the quotes in it."));
+                continue;
             }
 
             yield return (line, row, null);

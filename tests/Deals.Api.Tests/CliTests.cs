@@ -146,12 +146,33 @@ public sealed class CliTests(ApiFixture api) : IClassFixture<ApiFixture>, IDispo
         Assert.Equal(2, await DealsCommand.Create().Parse(args).InvokeAsync());
         Assert.Empty(await api.QueryAsync<string>("SELECT name FROM companies WHERE name LIKE 'Cli Repeat%'"));
 
-        await File.WriteAllLinesAsync(file, ["Acquirer,Company,Date", "Cli Width Buyer,Cli Width Target,2014-01-02", "Cli Width Buyer,Cli Width Cut,2014-01-03,2015", "Cli Width Buyer,Cli Width Short"]);
+        await File.WriteAllLinesAsync(file, ["Acquirer,Company,Date", "Cli Width Buyer,Cli Width Target,2014-01-02", "Cli Width Buyer,Cli Width Cut,2014-01-03,2015",
+            "Cli Width Buyer,Cli Width Short", "Cli Width Buyer,\"Cli Width\" Quoted,2014-01-04"]);
         Assert.Equal(1, await DealsCommand.Create().Parse(args).InvokeAsync());
 
-        Assert.Equal([(3L, "record"), (4L, "record")], ReadRejects(file + ".rejects.csv").Select(r => (r.Line, r.Field)));
+        Assert.Equal([(3L, "record"), (4L, "record"), (5L, "record")], ReadRejects(file + ".rejects.csv").Select(r => (r.Line, r.Field)));
         Assert.Contains("4 values where the header has 3", ReadRejects(file + ".rejects.csv")[0].Reason);
         Assert.Equal(["Cli Width Buyer", "Cli Width Target"], await api.QueryAsync<string>("SELECT name FROM companies WHERE name LIKE 'Cli Width%' ORDER BY 1"));
+    }
+
+    [Fact]
+    public async Task The_cli_rejects_ndjson_lines_that_are_not_objects_or_give_a_property_twice_and_imports_the_rest()
+    {
+        var file = Path.Combine(_dir, "records.ndjson");
+        await File.WriteAllLinesAsync(file,
+        [
+            """{"Acquirer": "Cli Json Buyer", "Company": "Cli Json Target", "Date": "2014-02-03"}""",
+            """{"Acquirer": "Cli Json Buyer", "Company": "Cli Json Twice", "company": "Cli Json Other", "Date": "2014-02-04"}""",
+            "not json",
+            "[1, 2]",
+        ]);
+
+        var summary = await new Importer(Options(file) with { Map = Map("buyer=Acquirer,target=Company,announced_on=Date") }, new HttpClient())
+            .RunAsync(null, CancellationToken.None);
+
+        Assert.Equal((4L, 1L, 3L), (summary.Rows, summary.Created, summary.Rejected));
+        Assert.Equal([(2L, "company"), (3L, "record"), (4L, "record")], ReadRejects(file + ".rejects.csv").Select(r => (r.Line, r.Field)));
+        Assert.Empty(await api.QueryAsync<string>("SELECT name FROM companies WHERE name IN ('Cli Json Twice', 'Cli Json Other')"));
     }
 
     private static List<(long Line, string Field, string Value, string Reason)> ReadRejects(string file)
