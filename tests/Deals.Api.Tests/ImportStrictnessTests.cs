@@ -241,7 +241,8 @@ public sealed class ImportStrictnessTests(ApiFixture api) : IClassFixture<ApiFix
         var report = await ImportAsync("buyer,target,announced_on\n");
         Assert.Equal(0, (long)report["rows"]!);
 
-        await PostAsync("buyer,target,announced_on,\na,b,2020,\n").ShouldBeValidationProblem("columns");
+        var unnamed = await PostAsync("buyer,target,announced_on,\na,b,2020,\n").ShouldBeValidationProblem("columns");
+        Assert.StartsWith("Unknown column(s): (a column without a name).", (string)unnamed["errors"]!["columns"]![0]!);
         await PostAsync("""{"buyer": "a", "target": "b", "announced_on": "2020"}""", "application/json")
             .ShouldBeProblem(HttpStatusCode.BadRequest, "/problems/validation");
     }

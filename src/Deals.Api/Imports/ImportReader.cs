@@ -289,7 +289,8 @@ public static class ImportReader
             throw new RequestValidationException("columns", "The header is not UTF-8 text: send the file encoded as UTF-8.");
         }
 
-        var unknown = header.Where(h => !Columns.Contains(h)).ToList();
+        // A column without a name (a trailing comma) is named so, not listed as nothing.
+        var unknown = header.Where(h => !Columns.Contains(h)).Select(h => h.Length == 0 ? "(a column without a name)" : h).Distinct().ToList();
         if (unknown.Count > 0)
         {
             throw new RequestValidationException("columns",
