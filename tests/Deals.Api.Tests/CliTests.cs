@@ -156,6 +156,23 @@ public sealed class CliTests(ApiFixture api) : IClassFixture<ApiFixture>, IDispo
     }
 
     [Fact]
+    public async Task The_cli_rejects_a_row_with_bytes_that_are_not_utf8_by_its_source_line_and_never_stores_a_replacement_character()
+    {
+        var file = Path.Combine(_dir, "latin1.csv");
+        await File.WriteAllBytesAsync(file, [.. System.Text.Encoding.UTF8.GetBytes("Acquirer,Company,Date\nCli Bytes Buyer,Cli Bytes Target,2014-03-04\nCli Bytes Buyer,Cli Bytes Nestl"),
+            0xE9, .. System.Text.Encoding.UTF8.GetBytes(",2014-03-05\n")]);
+
+        var summary = await new Importer(Options(file) with { Map = Map("buyer=Acquirer,target=Company,announced_on=Date") }, new HttpClient())
+            .RunAsync(null, CancellationToken.None);
+
+        Assert.Equal((2L, 1L, 1L), (summary.Rows, summary.Created, summary.Rejected));
+        var reject = Assert.Single(ReadRejects(file + ".rejects.csv"));
+        Assert.Equal((3L, "target"), (reject.Line, reject.Field));
+        Assert.Contains("UTF-8", reject.Reason);
+        Assert.Empty(await api.QueryAsync<string>("SELECT name FROM companies WHERE name LIKE 'Cli Bytes Nestl%'"));
+    }
+
+    [Fact]
     public async Task The_cli_rejects_ndjson_lines_that_are_not_objects_or_give_a_property_twice_and_imports_the_rest()
     {
         var file = Path.Combine(_dir, "records.ndjson");
