@@ -255,6 +255,7 @@ public sealed class Importer(ImportOptions options, HttpClient http)
         await csv.ReadAsync();
         csv.ReadHeader();
         var header = csv.HeaderRecord!;
+        badQuote = false; // only rows are flagged
         var repeated = header.Select(h => h.Trim()).GroupBy(h => h, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (repeated.Count > 0)
         {

@@ -129,6 +129,10 @@ public sealed class ImportStrictnessTests(ApiFixture api) : IClassFixture<ApiFix
         Assert.Contains("never closed", rejections[2].Reason);
         Assert.Equal([("O\"Quote Target", "a \"plain\" note", null)], await DealsOfAsync(buyer));
         Assert.Empty(await CompaniesNamedAsync("Quote Target", "Quote Target Two", "Quote Target Open", "Quote Target Swallowed"));
+
+        // A header name with a space after its quotes is that name: the header flags no row.
+        var header = await ImportAsync($"buyer,target,\"announced_on\" \n{buyer},Quote Header Target,2020-01-06\n");
+        Assert.Equal(1, (long)header["created"]!);
     }
 
     [Theory]

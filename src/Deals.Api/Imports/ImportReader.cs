@@ -74,6 +74,7 @@ public static class ImportReader
         }
 
         CheckColumns(header);
+        badQuote = false; // a header name such as '"buyer" ' reads as the name it means; only rows are flagged
         while (await csv.ReadAsync())
         {
             cancellationToken.ThrowIfCancellationRequested();
