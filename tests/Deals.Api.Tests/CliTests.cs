@@ -141,7 +141,7 @@ public sealed class CliTests(ApiFixture api) : IClassFixture<ApiFixture>, IDispo
         string[] args = ["import", file, "--api", api.Client.BaseAddress!.ToString(), "--key", api.AdminKey, "--map", "buyer=Acquirer,target=Company,announced_on=Date"];
 
         var refused = await Assert.ThrowsAsync<ImportInputException>(() =>
-            new Importer(Options(file) with { Map = Map("buyer=Acquirer,target=Company,announced_on=Date") }, new HttpClient()).RunAsync(null, CancellationToken.None));
+            ImportMappedAsync(file));
         Assert.Contains("Repeated column(s) in the header: Company", refused.Message);
         Assert.Equal(2, await DealsCommand.Create().Parse(args).InvokeAsync());
         Assert.Empty(await api.QueryAsync<string>("SELECT name FROM companies WHERE name LIKE 'Cli Repeat%'"));
@@ -162,8 +162,7 @@ public sealed class CliTests(ApiFixture api) : IClassFixture<ApiFixture>, IDispo
         await File.WriteAllBytesAsync(file, [.. System.Text.Encoding.UTF8.GetBytes("Acquirer,Company,Date\nCli Bytes Buyer,Cli Bytes Target,2014-03-04\nCli Bytes Buyer,Cli Bytes Nestl"),
             0xE9, .. System.Text.Encoding.UTF8.GetBytes(",2014-03-05\n")]);
 
-        var summary = await new Importer(Options(file) with { Map = Map("buyer=Acquirer,target=Company,announced_on=Date") }, new HttpClient())
-            .RunAsync(null, CancellationToken.None);
+        var summary = await ImportMappedAsync(file);
 
         Assert.Equal((2L, 1L, 1L), (summary.Rows, summary.Created, summary.Rejected));
         var reject = Assert.Single(ReadRejects(file + ".rejects.csv"));
@@ -184,8 +183,7 @@ public sealed class CliTests(ApiFixture api) : IClassFixture<ApiFixture>, IDispo
             "[1, 2]",
         ]);
 
-        var summary = await new Importer(Options(file) with { Map = Map("buyer=Acquirer,target=Company,announced_on=Date") }, new HttpClient())
-            .RunAsync(null, CancellationToken.None);
+        var summary = await ImportMappedAsync(file);
 
         Assert.Equal((4L, 1L, 3L), (summary.Rows, summary.Created, summary.Rejected));
         Assert.Equal([(2L, "company"), (3L, "record"), (4L, "record")], ReadRejects(file + ".rejects.csv").Select(r => (r.Line, r.Field)));
@@ -206,6 +204,10 @@ public sealed class CliTests(ApiFixture api) : IClassFixture<ApiFixture>, IDispo
 
         return rows;
     }
+
+    /// <summary>Imports <paramref name="file"/> with its Acquirer, Company and Date columns mapped onto buyer, target and announced_on.</summary>
+    private Task<ImportSummary> ImportMappedAsync(string file) =>
+        new Importer(Options(file) with { Map = Map("buyer=Acquirer,target=Company,announced_on=Date") }, new HttpClient()).RunAsync(null, CancellationToken.None);
 
     private ImportOptions Options(string file) => new(file, api.Client.BaseAddress!, api.AdminKey, Map(CrunchbaseMap), Map(""), false, 5000,
         file + ".rejects.csv", file + ".deals-checkpoint", false, null);
