@@ -140,8 +140,7 @@ public sealed class CliTests(ApiFixture api) : IClassFixture<ApiFixture>, IDispo
         await File.WriteAllLinesAsync(file, ["Acquirer,Company,Date,Company", "Cli Repeat Buyer,Cli Repeat Target,2014-01-02,Cli Repeat Other"]);
         string[] args = ["import", file, "--api", api.Client.BaseAddress!.ToString(), "--key", api.AdminKey, "--map", "buyer=Acquirer,target=Company,announced_on=Date"];
 
-        var refused = await Assert.ThrowsAsync<ImportInputException>(() =>
-            ImportMappedAsync(file));
+        var refused = await Assert.ThrowsAsync<ImportInputException>(() => ImportMappedAsync(file));
         Assert.Contains("Repeated column(s) in the header: Company", refused.Message);
         Assert.Equal(2, await DealsCommand.Create().Parse(args).InvokeAsync());
         Assert.Empty(await api.QueryAsync<string>("SELECT name FROM companies WHERE name LIKE 'Cli Repeat%'"));
