@@ -12,6 +12,9 @@ public sealed record ImportOptions(
     string File, Uri Api, string? Key, IReadOnlyDictionary<string, string> Map, IReadOnlyDictionary<string, string> Set,
     bool ParsePrices, int BatchSize, string Rejects, string Checkpoint, bool DryRun, string? DefaultCurrency, string? Registry = null);
 
+/// <summary>An input the importer cannot read without guessing (a column named twice): nothing of it is sent.</summary>
+public sealed class ImportInputException(string message) : Exception(message);
+
 /// <summary>The totals of an import, summed over its batches.</summary>
 public sealed record ImportSummary(long Rows, long Created, long Updated, long Unchanged, long Rejected, long CompaniesCreated, long ProductsCreated, long Skipped);
 
@@ -47,7 +50,7 @@ public sealed class Importer(ImportOptions options, HttpClient http)
 
         var batch = new List<(long Line, string[] Fields)>(options.BatchSize);
         var index = 0L;
-        await foreach (var (line, row) in ReadAsync(stream, cancellationToken))
+        await foreach (var (line, row, fault) in ReadAsync(stream, cancellationToken))
         {
             index++;
             if (index <= done)
@@ -55,7 +58,7 @@ public sealed class Importer(ImportOptions options, HttpClient http)
                 continue; // done before an interruption
             }
 
-            var (fields, error) = ToCanonical(row);
+            var (fields, error) = fault is null ? ToCanonical(row) : (null, fault);
             if (error is not null)
             {
                 total = total with { Rows = total.Rows + 1, Rejected = total.Rejected + 1 };
@@ -214,9 +217,15 @@ public sealed class Importer(ImportOptions options, HttpClient http)
         return (fields, null);
     }
 
-    /// <summary>Source rows with their line numbers (CSV: the header is line 1; NDJSON: one object per line).</summary>
-    private async IAsyncEnumerable<(long Line, IReadOnlyDictionary<string, string?> Row)> ReadAsync(Stream stream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Source rows with their line numbers (CSV: the header is line 1, and a row's line is the one it starts on; NDJSON:
+    /// one object per line), or the fault that keeps a row from being read exactly: a CSV row with more or fewer values
+    /// than the header, a line that is not a JSON object or gives a property twice.
+    /// </summary>
+    private async IAsyncEnumerable<(long Line, IReadOnlyDictionary<string, string?> Row, (string Field, string? Value, string Reason)? Fault)> ReadAsync(
+        Stream stream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var empty = new Dictionary<string, string?>();
         using var reader = new StreamReader(stream, Encoding.UTF8);
         if (options.File.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase) || options.File.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
         {
@@ -229,31 +238,94 @@ public sealed class Importer(ImportOptions options, HttpClient http)
                     continue;
                 }
 
-                using var document = JsonDocument.Parse(text);
-                yield return (line, document.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind switch
-                {
-                    JsonValueKind.String => p.Value.GetString(),
-                    JsonValueKind.Null => null,
-                    _ => p.Value.GetRawText(),
-                }));
+                var (row, fault) = FromJson(text);
+                yield return (line, row ?? empty, fault);
             }
 
             yield break;
         }
 
-        using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { BadDataFound = null, MissingFieldFound = null });
+        // A quoted value that goes on after its closing quote ('"Acme" Inc' reads as 'Acme Inc') or is never closed.
+        var badQuote = false;
+        using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            BadDataFound = args => badQuote |= args.Field.StartsWith('"'),
+            MissingFieldFound = null,
+        });
         await csv.ReadAsync();
         csv.ReadHeader();
         var header = csv.HeaderRecord!;
+        badQuote = false; // only rows are flagged
+        var repeated = header.Select(h => h.Trim()).GroupBy(h => h, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (repeated.Count > 0)
+        {
+            throw new ImportInputException(
+                $"Repeated column(s) in the header: {string.Join(", ", repeated)}. Each column may appear once (names are compared ignoring case and surrounding spaces).");
+        }
+
         while (await csv.ReadAsync())
         {
-            var row = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-            for (var i = 0; i < header.Length; i++)
+            var raw = csv.Parser.RawRecord.AsSpan().TrimEnd("\r\n");
+            var line = csv.Parser.RawRow - raw.Count('\n');
+            if (csv.Parser.Count != header.Length)
             {
-                row[header[i]] = csv.TryGetField<string>(i, out var value) ? value : null;
+                yield return (line, empty, ("record", raw.ToString(),
+                    $"This row has {csv.Parser.Count} values where the header has {header.Length}: quote values that hold a comma, and give every column (empty ones too)."));
+                continue;
             }
 
-            yield return (csv.Parser.Row, row);
+            var row = new Dictionary<string, string?>(header.Length, StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < header.Length; i++)
+            {
+                row[header[i].Trim()] = csv.Parser[i];
+            }
+
+            if (badQuote)
+            {
+                badQuote = false;
+                yield return (line, empty, ("record", raw.ToString(), "A quoted value is never closed, or goes on after its closing quote: quote the whole value and double the quotes in it."));
+                continue;
+            }
+
+            yield return (line, row, null);
+        }
+    }
+
+    /// <summary>One NDJSON line as a row, or why it is not one.</summary>
+    private static (Dictionary<string, string?>? Row, (string Field, string? Value, string Reason)? Fault) FromJson(string text)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return (null, ("record", text, "Not JSON."));
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (null, ("record", text, "Each line must be a JSON object."));
+            }
+
+            var row = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            foreach (var p in document.RootElement.EnumerateObject())
+            {
+                if (!row.TryAdd(p.Name, p.Value.ValueKind switch
+                    {
+                        JsonValueKind.String => p.Value.GetString(),
+                        JsonValueKind.Null => null,
+                        _ => p.Value.GetRawText(),
+                    }))
+                {
+                    return (null, (p.Name, null, $"The record gives {p.Name} more than once (names are compared ignoring case): which one to import is unclear."));
+                }
+            }
+
+            return (row, null);
         }
     }
 }

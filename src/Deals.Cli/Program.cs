@@ -93,6 +93,11 @@ public static class DealsCommand
 
                 return s.Rejected > 0 ? 1 : 0;
             }
+            catch (ImportInputException e)
+            {
+                Console.Error.WriteLine($"Cannot import {input.Name}: {e.Message}");
+                return 2;
+            }
             catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException)
             {
                 Console.Error.WriteLine($"Import stopped: {e.Message} Run the same command again to resume.");

@@ -133,6 +133,62 @@ public sealed class CliTests(ApiFixture api) : IClassFixture<ApiFixture>, IDispo
         Assert.Equal([("Cli Id Buyer", "/organization/cli-id-buyer")], buyers);
     }
 
+    [Fact]
+    public async Task The_cli_refuses_a_file_that_names_a_column_twice_and_rejects_rows_of_the_wrong_width_with_their_line()
+    {
+        var file = Path.Combine(_dir, "repeated.csv");
+        await File.WriteAllLinesAsync(file, ["Acquirer,Company,Date,Company", "Cli Repeat Buyer,Cli Repeat Target,2014-01-02,Cli Repeat Other"]);
+        string[] args = ["import", file, "--api", api.Client.BaseAddress!.ToString(), "--key", api.AdminKey, "--map", "buyer=Acquirer,target=Company,announced_on=Date"];
+
+        var refused = await Assert.ThrowsAsync<ImportInputException>(() => ImportMappedAsync(file));
+        Assert.Contains("Repeated column(s) in the header: Company", refused.Message);
+        Assert.Equal(2, await DealsCommand.Create().Parse(args).InvokeAsync());
+        Assert.Empty(await api.QueryAsync<string>("SELECT name FROM companies WHERE name LIKE 'Cli Repeat%'"));
+
+        await File.WriteAllLinesAsync(file, ["Acquirer,Company,Date", "Cli Width Buyer,Cli Width Target,2014-01-02", "Cli Width Buyer,Cli Width Cut,2014-01-03,2015",
+            "Cli Width Buyer,Cli Width Short", "Cli Width Buyer,\"Cli Width\" Quoted,2014-01-04"]);
+        Assert.Equal(1, await DealsCommand.Create().Parse(args).InvokeAsync());
+
+        Assert.Equal([(3L, "record"), (4L, "record"), (5L, "record")], ReadRejects(file + ".rejects.csv").Select(r => (r.Line, r.Field)));
+        Assert.Contains("4 values where the header has 3", ReadRejects(file + ".rejects.csv")[0].Reason);
+        Assert.Equal(["Cli Width Buyer", "Cli Width Target"], await api.QueryAsync<string>("SELECT name FROM companies WHERE name LIKE 'Cli Width%' ORDER BY 1"));
+    }
+
+    [Fact]
+    public async Task The_cli_rejects_a_row_with_bytes_that_are_not_utf8_by_its_source_line_and_never_stores_a_replacement_character()
+    {
+        var file = Path.Combine(_dir, "latin1.csv");
+        await File.WriteAllBytesAsync(file, [.. System.Text.Encoding.UTF8.GetBytes("Acquirer,Company,Date\nCli Bytes Buyer,Cli Bytes Target,2014-03-04\nCli Bytes Buyer,Cli Bytes Nestl"),
+            0xE9, .. System.Text.Encoding.UTF8.GetBytes(",2014-03-05\n")]);
+
+        var summary = await ImportMappedAsync(file);
+
+        Assert.Equal((2L, 1L, 1L), (summary.Rows, summary.Created, summary.Rejected));
+        var reject = Assert.Single(ReadRejects(file + ".rejects.csv"));
+        Assert.Equal((3L, "target"), (reject.Line, reject.Field));
+        Assert.Contains("UTF-8", reject.Reason);
+        Assert.Empty(await api.QueryAsync<string>("SELECT name FROM companies WHERE name LIKE 'Cli Bytes Nestl%'"));
+    }
+
+    [Fact]
+    public async Task The_cli_rejects_ndjson_lines_that_are_not_objects_or_give_a_property_twice_and_imports_the_rest()
+    {
+        var file = Path.Combine(_dir, "records.ndjson");
+        await File.WriteAllLinesAsync(file,
+        [
+            """{"Acquirer": "Cli Json Buyer", "Company": "Cli Json Target", "Date": "2014-02-03"}""",
+            """{"Acquirer": "Cli Json Buyer", "Company": "Cli Json Twice", "company": "Cli Json Other", "Date": "2014-02-04"}""",
+            "not json",
+            "[1, 2]",
+        ]);
+
+        var summary = await ImportMappedAsync(file);
+
+        Assert.Equal((4L, 1L, 3L), (summary.Rows, summary.Created, summary.Rejected));
+        Assert.Equal([(2L, "company"), (3L, "record"), (4L, "record")], ReadRejects(file + ".rejects.csv").Select(r => (r.Line, r.Field)));
+        Assert.Empty(await api.QueryAsync<string>("SELECT name FROM companies WHERE name IN ('Cli Json Twice', 'Cli Json Other')"));
+    }
+
     private static List<(long Line, string Field, string Value, string Reason)> ReadRejects(string file)
     {
         using var reader = new StreamReader(file);
@@ -147,6 +203,10 @@ public sealed class CliTests(ApiFixture api) : IClassFixture<ApiFixture>, IDispo
 
         return rows;
     }
+
+    /// <summary>Imports <paramref name="file"/> with its Acquirer, Company and Date columns mapped onto buyer, target and announced_on.</summary>
+    private Task<ImportSummary> ImportMappedAsync(string file) =>
+        new Importer(Options(file) with { Map = Map("buyer=Acquirer,target=Company,announced_on=Date") }, new HttpClient()).RunAsync(null, CancellationToken.None);
 
     private ImportOptions Options(string file) => new(file, api.Client.BaseAddress!, api.AdminKey, Map(CrunchbaseMap), Map(""), false, 5000,
         file + ".rejects.csv", file + ".deals-checkpoint", false, null);

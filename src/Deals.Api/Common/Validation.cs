@@ -84,10 +84,18 @@ public static partial class Validation
 
     /// <summary>An absolute http or https URL of at most 2000 characters.</summary>
     public static IRuleBuilderOptions<T, string?> HttpUrl<T>(this IRuleBuilder<T, string?> rule) =>
-        rule.Must(s => s is null || (s.Length <= 2000 && Uri.TryCreate(s, UriKind.Absolute, out var u)
-                && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps) && !string.IsNullOrEmpty(u.Host)
-                && UrlStart().IsMatch(s)))
+        rule.Must(s => s is null || IsHttpUrl(s))
             .WithMessage("'{PropertyName}' must be an absolute http or https URL of at most 2000 characters.");
+
+    /// <summary>
+    /// An absolute http or https URL of at most 2000 characters, without spaces or control characters (which
+    /// <see cref="Uri"/> would accept, and PostgreSQL cannot store a NUL).
+    /// </summary>
+    public static bool IsHttpUrl(string s) =>
+        s.Length <= 2000 && s.AsSpan().IndexOfAnyInRange('\0', ' ') < 0 && IsPlainText(s)
+        && Uri.TryCreate(s, UriKind.Absolute, out var u)
+        && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps) && !string.IsNullOrEmpty(u.Host)
+        && UrlStart().IsMatch(s);
 
     [GeneratedRegex(@"^https?://[^\s/?#]+", RegexOptions.IgnoreCase)]
     private static partial Regex UrlStart();

@@ -5,7 +5,7 @@ namespace Deals.Api.Imports;
 
 /// <summary>Why one input row was not imported.</summary>
 /// <param name="Line">The row's line in the file (CSV and NDJSON; the header is line 1 of a CSV), or its position in a JSON array (from 1).</param>
-/// <param name="Field">The canonical column at fault.</param>
+/// <param name="Field">The canonical column at fault (as the record names it), or `record` for the row as a whole: a CSV row with more or fewer values than the header (its text is the value), a JSON record that is not an object.</param>
 /// <param name="Value">The value found there.</param>
 /// <param name="Reason">What is wrong with it.</param>
 public sealed record Rejection(long Line, string Field, string? Value, string Reason);

@@ -39,14 +39,9 @@ public sealed class ImportRules(ReferenceData reference, TimeProvider clock, str
     {
         Rejection Reject(string field, string reason) => new(r.Line, field, r[field], reason);
 
-        if (r.Fields.TryGetValue("_", out var kind))
+        if (r.Fault is not null)
         {
-            return (null, new Rejection(r.Line, "record", kind, "Each record must be a JSON object with the canonical columns."));
-        }
-
-        if (r.Fields.TryGetValue("_unknown", out var unknown))
-        {
-            return (null, new Rejection(r.Line, unknown ?? "", null, $"Unknown column. The columns are: {string.Join(", ", ImportReader.Columns)}."));
+            return (null, r.Fault);
         }
 
         foreach (var column in new[] { "buyer", "target" })
@@ -191,7 +186,7 @@ public sealed class ImportRules(ReferenceData reference, TimeProvider clock, str
         }
 
         var source = r["source_url"];
-        if (source is not null && !(source.Length <= 2000 && Uri.TryCreate(source, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        if (source is not null && !Validation.IsHttpUrl(source))
         {
             return (null, Reject("source_url", "Not an absolute http or https URL."));
         }
