@@ -73,6 +73,35 @@ public sealed class HttpEdgeTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal([null], await api.QueryAsync<string?>("SELECT description FROM companies WHERE id = @id", new { id }));
     }
 
+    [Theory]
+    [InlineData("\"1\", {0}", true)]
+    [InlineData("{0}, \"not-ours\"", true)]
+    [InlineData("W/\"1\", {0}", true)]
+    [InlineData("\"1\", W/{0}", false)]
+    [InlineData("\"1\", \"2\"", false)]
+    public async Task If_match_with_several_etags_writes_when_the_current_one_is_among_them(string header, bool matches)
+    {
+        var (id, _, etag) = await CompanyAsync("Several Tags");
+        using var request = new HttpRequestMessage(HttpMethod.Patch, $"/v1/companies/{id}")
+        {
+            Content = Http.JsonBody("""{"description": "changed"}""", "application/merge-patch+json"),
+        };
+        request.Headers.TryAddWithoutValidation("If-Match", string.Format(header, etag));
+
+        var response = await Client.SendAsync(request);
+
+        if (matches)
+        {
+            await response.ShouldBe(HttpStatusCode.OK);
+        }
+        else
+        {
+            await response.ShouldBeProblem(HttpStatusCode.PreconditionFailed, "/problems/precondition-failed");
+        }
+
+        Assert.Equal([matches ? "changed" : null], await api.QueryAsync<string?>("SELECT description FROM companies WHERE id = @id", new { id }));
+    }
+
     // Accept: a JSON endpoint refuses (406) what rules JSON out; the export chooses CSV or JSON by q-value.
 
     [Theory]

@@ -75,7 +75,7 @@ public sealed class AcquisitionStore(Db db)
             closed_precision = @ClosedPrecision::date_precision, status = @Status, price_amount = @PriceAmount,
             price_currency = @PriceCurrency, type = @Type, terms = @Terms, disposition = @Disposition,
             source_url = @SourceUrl, notes = @Notes, updated_at = now()
-        WHERE id = @Id AND (@Expected::timestamptz IS NULL OR updated_at = @Expected)
+        WHERE id = @Id AND (@Expected::timestamptz[] IS NULL OR updated_at = ANY (@Expected))
         RETURNING id
         """;
 
@@ -86,7 +86,7 @@ public sealed class AcquisitionStore(Db db)
         ON CONFLICT DO NOTHING;
         """;
 
-    private const string DeleteSql = "DELETE FROM acquisitions WHERE id = @Id AND (@Expected::timestamptz IS NULL OR updated_at = @Expected)";
+    private const string DeleteSql = "DELETE FROM acquisitions WHERE id = @Id AND (@Expected::timestamptz[] IS NULL OR updated_at = ANY (@Expected))";
 
     public async Task<AcquisitionResponse?> GetAsync(long id, CancellationToken cancellationToken)
     {
@@ -128,7 +128,7 @@ public sealed class AcquisitionStore(Db db)
     }
 
     /// <summary>Replaces every field and the products carried, and reads the result back in one transaction; Replaced is null when the deal does not exist.</summary>
-    public async Task<(AcquisitionResponse? Replaced, long[] ForeignProducts)> ReplaceAsync(long id, AcquisitionWrite deal, DateTime? expected, CancellationToken cancellationToken)
+    public async Task<(AcquisitionResponse? Replaced, long[] ForeignProducts)> ReplaceAsync(long id, AcquisitionWrite deal, DateTime[]? expected, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -155,8 +155,8 @@ public sealed class AcquisitionStore(Db db)
     private static async Task<AcquisitionResponse> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>
         (await Db.ReadAsync(connection, new CommandDefinition(ByIdSql, new { Id = id }, transaction, cancellationToken: cancellationToken), ReadDeal)).Single();
 
-    /// <summary>Deletes the row if it is still at the <paramref name="expected"/> version (any, when null).</summary>
-    public async Task<bool> DeleteAsync(long id, DateTime? expected, CancellationToken cancellationToken) =>
+    /// <summary>Deletes the row if it is still at one of the <paramref name="expected"/> versions (any, when null).</summary>
+    public async Task<bool> DeleteAsync(long id, DateTime[]? expected, CancellationToken cancellationToken) =>
         await db.ExecuteAsync(new CommandDefinition(DeleteSql, new { Id = id, Expected = expected }, cancellationToken: cancellationToken)) > 0;
 
     private static async Task<long[]> ForeignProductsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AcquisitionWrite deal, CancellationToken cancellationToken) =>

@@ -31,29 +31,35 @@ public static class ETags
     }
 
     /// <summary>
-    /// The version If-Match demands: none when absent (or <c>*</c>), else the change time it names;
-    /// an ETag this API never issued demands a version no row has.
+    /// The versions If-Match accepts: any when the header is absent or <c>*</c>, else those its strong ETags name
+    /// (RFC 9110 13.1.1: the write goes ahead when the current ETag is one of them). A weak ETag, or one this API
+    /// never issued, names no version, so a header with only such tags accepts none.
     /// </summary>
-    public static DateTime? Expected(HttpRequest request)
+    public static DateTime[]? Expected(HttpRequest request)
     {
-        var header = request.Headers.IfMatch.ToString().Trim();
-        if (header.Length == 0 || header == "*")
+        if (request.Headers.IfMatch.Count == 0)
         {
             return null;
         }
 
-        var tag = header.Split(',')[0].Trim();
-        if (tag.StartsWith("W/", StringComparison.Ordinal))
+        var tags = request.GetTypedHeaders().IfMatch;
+        if (tags.Any(t => t.Equals(EntityTagHeaderValue.Any)))
         {
-            // If-Match compares strongly (RFC 9110 13.1.1): a weak tag matches no version.
-            return DateTime.UnixEpoch;
+            return null;
         }
 
-        tag = tag.Trim('"');
-        return long.TryParse(tag, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
-               && ticks > 0 && ticks < DateTime.MaxValue.Ticks
-            ? new DateTime(ticks, DateTimeKind.Utc)
-            : DateTime.UnixEpoch;
+        var versions = new List<DateTime>(tags.Count);
+        foreach (var tag in tags.Where(t => !t.IsWeak))
+        {
+            var hex = tag.Tag.AsSpan().Trim('"');
+            if (long.TryParse(hex, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
+                && ticks > 0 && ticks < DateTime.MaxValue.Ticks)
+            {
+                versions.Add(new DateTime(ticks, DateTimeKind.Utc));
+            }
+        }
+
+        return [.. versions];
     }
 
     public static StatusCodeHttpResult NotModified() => TypedResults.StatusCode(StatusCodes.Status304NotModified);

@@ -66,7 +66,7 @@ public sealed class CompanyStore(Db db)
     private const string UpdateSql = """
         UPDATE companies
         SET slug = @Slug, name = @Name, country = @Country, website = @Website, description = @Description, updated_at = now()
-        WHERE id = @Id AND (@Expected::timestamptz IS NULL OR updated_at = @Expected)
+        WHERE id = @Id AND (@Expected::timestamptz[] IS NULL OR updated_at = ANY (@Expected))
         RETURNING id
         """;
 
@@ -78,7 +78,7 @@ public sealed class CompanyStore(Db db)
         SELECT @Id, u.registry, u.external_id FROM unnest(@Registries, @ExternalIds) AS u (registry, external_id);
         """;
 
-    private const string DeleteSql = "DELETE FROM companies WHERE id = @Id AND (@Expected::timestamptz IS NULL OR updated_at = @Expected)";
+    private const string DeleteSql = "DELETE FROM companies WHERE id = @Id AND (@Expected::timestamptz[] IS NULL OR updated_at = ANY (@Expected))";
 
     public async Task<CompanyResponse?> GetAsync(CompanyKey key, CancellationToken cancellationToken)
     {
@@ -139,7 +139,7 @@ public sealed class CompanyStore(Db db)
     }
 
     /// <summary>Replaces every field, alias and external id and reads the result back in one transaction; null when the company does not exist.</summary>
-    public async Task<CompanyResponse?> ReplaceAsync(long id, CompanyWrite company, DateTime? expected, CancellationToken cancellationToken)
+    public async Task<CompanyResponse?> ReplaceAsync(long id, CompanyWrite company, DateTime[]? expected, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -161,8 +161,8 @@ public sealed class CompanyStore(Db db)
     private static async Task<CompanyResponse> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>
         (await connection.QuerySingleAsync<CompanyRow>(new CommandDefinition(ByIdSql, new { Id = id }, transaction, cancellationToken: cancellationToken))).ToResponse();
 
-    /// <summary>Deletes the row if it is still at the <paramref name="expected"/> version (any, when null).</summary>
-    public async Task<bool> DeleteAsync(long id, DateTime? expected, CancellationToken cancellationToken) =>
+    /// <summary>Deletes the row if it is still at one of the <paramref name="expected"/> versions (any, when null).</summary>
+    public async Task<bool> DeleteAsync(long id, DateTime[]? expected, CancellationToken cancellationToken) =>
         await db.ExecuteAsync(new CommandDefinition(DeleteSql, new { Id = id, Expected = expected }, cancellationToken: cancellationToken)) > 0;
 
     private sealed class CompanyRow

@@ -89,11 +89,11 @@ public sealed class ProductStore(Db db)
     private const string UpdateSql = $"""
         UPDATE products AS p
         SET slug = @Slug, name = @Name, maker_id = @MakerId, category = @Category, description = @Description, updated_at = now()
-        WHERE p.id = @Id AND (@Expected::timestamptz IS NULL OR p.updated_at = @Expected)
+        WHERE p.id = @Id AND (@Expected::timestamptz[] IS NULL OR p.updated_at = ANY (@Expected))
         RETURNING {Columns}
         """;
 
-    private const string DeleteSql = "DELETE FROM products WHERE id = @Id AND (@Expected::timestamptz IS NULL OR updated_at = @Expected)";
+    private const string DeleteSql = "DELETE FROM products WHERE id = @Id AND (@Expected::timestamptz[] IS NULL OR updated_at = ANY (@Expected))";
 
     public async Task<ProductResponse?> GetAsync(long id, CancellationToken cancellationToken)
     {
@@ -144,7 +144,7 @@ public sealed class ProductStore(Db db)
         (await db.QuerySingleOrDefaultAsync<ProductRow>(new CommandDefinition(InsertSql, product, cancellationToken: cancellationToken)))!.ToResponse();
 
     /// <summary>Replaces every field; null when the product does not exist.</summary>
-    public async Task<ProductResponse?> ReplaceAsync(long id, ProductWrite product, DateTime? expected, CancellationToken cancellationToken)
+    public async Task<ProductResponse?> ReplaceAsync(long id, ProductWrite product, DateTime[]? expected, CancellationToken cancellationToken)
     {
         var args = new DynamicParameters(product);
         args.Add("Id", id);
@@ -152,8 +152,8 @@ public sealed class ProductStore(Db db)
         return (await db.QuerySingleOrDefaultAsync<ProductRow>(new CommandDefinition(UpdateSql, args, cancellationToken: cancellationToken)))?.ToResponse();
     }
 
-    /// <summary>Deletes the row if it is still at the <paramref name="expected"/> version (any, when null).</summary>
-    public async Task<bool> DeleteAsync(long id, DateTime? expected, CancellationToken cancellationToken) =>
+    /// <summary>Deletes the row if it is still at one of the <paramref name="expected"/> versions (any, when null).</summary>
+    public async Task<bool> DeleteAsync(long id, DateTime[]? expected, CancellationToken cancellationToken) =>
         await db.ExecuteAsync(new CommandDefinition(DeleteSql, new { Id = id, Expected = expected }, cancellationToken: cancellationToken)) > 0;
 
     private sealed class OwnerRow
