@@ -51,6 +51,12 @@ public sealed class OpenApiDocumentTests(ApiFixture api) : IClassFixture<ApiFixt
             if (operation["requestBody"] is { } body)
             {
                 Assert.True(body["content"]!.AsObject().All(c => c.Value!["example"] is not null), $"{where} has no request example");
+                Assert.True(responses.ContainsKey("413") && responses.ContainsKey("415"), $"{where} takes a body but does not document 413 and 415");
+            }
+
+            if (path.StartsWith("/v1/", StringComparison.Ordinal))
+            {
+                Assert.True(responses.ContainsKey("406"), $"{where} does not document 406");
             }
 
             foreach (var parameter in operation["parameters"]?.AsArray() ?? [])

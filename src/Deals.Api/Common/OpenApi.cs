@@ -236,7 +236,8 @@ public static class OpenApi
 
     /// <summary>
     /// The problems every operation can answer with, documented once: 404 where the path names a
-    /// resource, and 500 everywhere (a bug, with a traceId to report).
+    /// resource, 401, 403 and 406 under /v1, 413 and 415 where there is a body, and 500 everywhere (a bug,
+    /// with a traceId to report).
     /// </summary>
     private sealed class ProblemResponsesFilter : IOperationFilter
     {
@@ -252,6 +253,13 @@ public static class OpenApi
             {
                 Add(operation, context, "401", "No valid API key: missing, unknown, expired or revoked.");
                 Add(operation, context, "403", "The key's role does not allow this.");
+                Add(operation, context, "406", "The Accept header rules out every media type this resource is available as.");
+            }
+
+            if (operation.RequestBody is not null)
+            {
+                Add(operation, context, "413", "The body is larger than the limit the problem states.");
+                Add(operation, context, "415", "The body's media type, charset (UTF-8 only) or Content-Encoding (gzip, br or deflate) is not supported.");
             }
 
             Add(operation, context, "429", "Too many requests: wait for Retry-After seconds.");
