@@ -71,6 +71,22 @@ public sealed class ImportTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task A_name_that_two_companies_share_goes_to_the_older_company_and_a_new_name_to_a_new_one()
+    {
+        var first = await Client.PostJsonAsync("/v1/companies", Http.Json(new { name = "Twin Name Co", slug = "twin-name-co-a" })).ShouldBe(HttpStatusCode.Created);
+        var second = await Client.PostJsonAsync("/v1/companies", Http.Json(new { name = "Twin-Name Co", slug = "twin-name-co-b" })).ShouldBe(HttpStatusCode.Created);
+        Assert.True((long)first["id"]! < (long)second["id"]!);
+
+        var report = await ImportAsync("buyer,target,announced_on\nTWIN NAME CO.,Twin Target Unseen,2016-02-03\n");
+
+        Assert.Equal(1, (long)report["created"]!);
+        Assert.Equal(1, (long)report["companiesCreated"]!);
+        var buyers = await api.QueryAsync<long>(
+            "SELECT a.buyer_id FROM acquisitions a JOIN companies t ON t.id = a.target_id WHERE t.name = 'Twin Target Unseen'");
+        Assert.Equal([(long)first["id"]!], buyers);
+    }
+
+    [Fact]
     public async Task The_same_deal_with_a_coarser_date_is_matched_and_keeps_the_more_precise_date()
     {
         await ImportAsync("buyer,target,announced_on\nPrecise Buyer,Precise Target,2008-09\n");
