@@ -46,12 +46,15 @@ public sealed class HttpEdgeTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
     }
 
-    [Fact]
-    public async Task If_none_match_with_another_weak_tag_is_200()
+    [Theory]
+    [InlineData("W/\"1234\"")]
+    [InlineData("W/*")]
+    [InlineData("\"abc*")]
+    public async Task If_none_match_with_another_tag_or_a_malformed_header_is_200(string header)
     {
         var (id, _, _) = await CompanyAsync("Weak Other");
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/companies/{id}");
-        request.Headers.TryAddWithoutValidation("If-None-Match", "W/\"1234\"");
+        request.Headers.TryAddWithoutValidation("If-None-Match", header);
 
         var response = await Client.SendAsync(request);
 
@@ -79,6 +82,11 @@ public sealed class HttpEdgeTests(ApiFixture api) : IClassFixture<ApiFixture>
     [InlineData("W/\"1\", {0}", true)]
     [InlineData("\"1\", W/{0}", false)]
     [InlineData("\"1\", \"2\"", false)]
+    [InlineData("W/*", false)]
+    [InlineData("\"abc*", false)]
+    [InlineData("*, \"1\"", false)]
+    [InlineData("*", true)]
+    [InlineData("", true)]
     public async Task If_match_with_several_etags_writes_when_the_current_one_is_among_them(string header, bool matches)
     {
         var (id, _, etag) = await CompanyAsync("Several Tags");
@@ -100,6 +108,26 @@ public sealed class HttpEdgeTests(ApiFixture api) : IClassFixture<ApiFixture>
         }
 
         Assert.Equal([matches ? "changed" : null], await api.QueryAsync<string?>("SELECT description FROM companies WHERE id = @id", new { id }));
+    }
+
+    [Fact]
+    public async Task If_match_with_a_tag_that_only_parses_to_the_same_time_is_412()
+    {
+        var (id, _, etag) = await CompanyAsync("Lookalike Tag");
+        var hex = etag.Trim('"');
+        var ticks = long.Parse(hex, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture);
+
+        foreach (var lookalike in new[] { hex.ToUpperInvariant(), "0" + hex, (ticks + 1).ToString("x", System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Patch, $"/v1/companies/{id}")
+            {
+                Content = Http.JsonBody("""{"description": "changed"}""", "application/merge-patch+json"),
+            };
+            request.Headers.TryAddWithoutValidation("If-Match", $"\"{lookalike}\"");
+            await (await Client.SendAsync(request)).ShouldBeProblem(HttpStatusCode.PreconditionFailed, "/problems/precondition-failed");
+        }
+
+        Assert.Equal([null], await api.QueryAsync<string?>("SELECT description FROM companies WHERE id = @id", new { id }));
     }
 
     // Accept: a JSON endpoint refuses (406) what rules JSON out; the export chooses CSV or JSON by q-value.

@@ -26,24 +26,32 @@ public static class ETags
             return false;
         }
 
+        // A header that does not parse as a whole is ignored (200), rather than read leniently: W/* is not *.
         var current = new EntityTagHeaderValue(tag);
-        return http.Request.GetTypedHeaders().IfNoneMatch.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(current, useStrongComparison: false));
+        return EntityTagHeaderValue.TryParseStrictList(http.Request.Headers.IfNoneMatch, out var tags)
+               && tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(current, useStrongComparison: false));
     }
 
     /// <summary>
-    /// The versions If-Match accepts: any when the header is absent or <c>*</c>, else those its strong ETags name
-    /// (RFC 9110 13.1.1: the write goes ahead when the current ETag is one of them). A weak ETag, or one this API
-    /// never issued, names no version, so a header with only such tags accepts none.
+    /// The versions If-Match accepts: any when the header is absent, empty or <c>*</c>, else those its strong ETags
+    /// name (RFC 9110 13.1.1: the write goes ahead when the current ETag is one of them). A weak ETag, or one this API
+    /// never issued, names no version; so does a header that does not parse as a list of ETags (<c>W/*</c> is not
+    /// <c>*</c>), which is answered with 412 rather than read leniently.
     /// </summary>
     public static DateTime[]? Expected(HttpRequest request)
     {
-        if (request.Headers.IfMatch.Count == 0)
+        var header = request.Headers.IfMatch;
+        if (string.IsNullOrWhiteSpace(header.ToString()))
         {
             return null;
         }
 
-        var tags = request.GetTypedHeaders().IfMatch;
-        if (tags.Any(t => t.Equals(EntityTagHeaderValue.Any)))
+        if (!EntityTagHeaderValue.TryParseStrictList(header, out var tags))
+        {
+            return [];
+        }
+
+        if (tags.Count == 1 && tags[0].Equals(EntityTagHeaderValue.Any))
         {
             return null;
         }
@@ -51,16 +59,22 @@ public static class ETags
         var versions = new List<DateTime>(tags.Count);
         foreach (var tag in tags.Where(t => !t.IsWeak))
         {
-            var hex = tag.Tag.AsSpan().Trim('"');
-            if (long.TryParse(hex, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
-                && ticks > 0 && ticks < DateTime.MaxValue.Ticks)
+            if (Version(tag.Tag.AsSpan().Trim('"')) is { } version)
             {
-                versions.Add(new DateTime(ticks, DateTimeKind.Utc));
+                versions.Add(version);
             }
         }
 
         return [.. versions];
     }
+
+    /// <summary>The change time an ETag of <see cref="Of"/> names: lower-case hex ticks, whole microseconds as stored.</summary>
+    private static DateTime? Version(ReadOnlySpan<char> hex) =>
+        long.TryParse(hex, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
+        && ticks > 0 && ticks < DateTime.MaxValue.Ticks && ticks % TimeSpan.TicksPerMicrosecond == 0
+        && hex.SequenceEqual(ticks.ToString("x", System.Globalization.CultureInfo.InvariantCulture))
+            ? new DateTime(ticks, DateTimeKind.Utc)
+            : null;
 
     public static StatusCodeHttpResult NotModified() => TypedResults.StatusCode(StatusCodes.Status304NotModified);
 
