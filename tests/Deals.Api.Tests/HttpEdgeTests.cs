@@ -381,6 +381,20 @@ public sealed class HttpEdgeTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Theory]
+    [InlineData("GET", "/v1/companies/red-hat", "Content-Type", "text/plain; charset=iso-8859-1", HttpStatusCode.OK)]
+    [InlineData("GET", "/v1/acquisitions/1", "Content-Encoding", "zstd", HttpStatusCode.OK)]
+    [InlineData("DELETE", "/v1/acquisitions/999999999", "Content-Encoding", "zstd", HttpStatusCode.NotFound)]
+    public async Task A_request_without_a_body_is_not_refused_for_its_body_headers(string method, string path, string header, string value, HttpStatusCode status)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new ByteArrayContent([]) };
+        request.Content.Headers.TryAddWithoutValidation(header, value);
+
+        var response = await Client.SendAsync(request);
+
+        Assert.Equal(status, response.StatusCode);
+    }
+
+    [Theory]
     [InlineData("iso-8859-1")]
     [InlineData("windows-1252")]
     [InlineData("utf-16")]
@@ -401,6 +415,7 @@ public sealed class HttpEdgeTests(ApiFixture api) : IClassFixture<ApiFixture>
     [InlineData("utf-8")]
     [InlineData("UTF-8")]
     [InlineData("\"utf-8\"")]
+    [InlineData("us-ascii")]
     public async Task A_json_body_declared_utf8_is_stored_as_sent(string charset)
     {
         var name = Http.Unique("Café Utf8");

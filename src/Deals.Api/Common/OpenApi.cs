@@ -236,7 +236,7 @@ public static class OpenApi
 
     /// <summary>
     /// The problems every operation can answer with, documented once: 404 where the path names a
-    /// resource, 401, 403 and 406 under /v1, 413 and 415 where there is a body, and 500 everywhere (a bug,
+    /// resource, 401 and 403 under /v1 (and 406 where a success has a body), 413 and 415 where there is a body, and 500 everywhere (a bug,
     /// with a traceId to report).
     /// </summary>
     private sealed class ProblemResponsesFilter : IOperationFilter
@@ -253,6 +253,12 @@ public static class OpenApi
             {
                 Add(operation, context, "401", "No valid API key: missing, unknown, expired or revoked.");
                 Add(operation, context, "403", "The key's role does not allow this.");
+            }
+
+            // Only where a success has a body to negotiate (a 204 has none, so DELETE is never a 406).
+            if (context.ApiDescription.RelativePath?.StartsWith("v1", StringComparison.Ordinal) == true
+                && operation.Responses.Any(r => r.Key.StartsWith('2') && r.Value.Content?.Count > 0))
+            {
                 Add(operation, context, "406", "The Accept header rules out every media type this resource is available as.");
             }
 

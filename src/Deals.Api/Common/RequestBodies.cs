@@ -27,7 +27,9 @@ public static class RequestBodies
         app.Use((context, next) =>
         {
             var headers = context.Request.Headers;
-            if (headers.ContentType.Count == 0 && headers.ContentEncoding.Count == 0)
+            // A request without a body (a GET or DELETE) has nothing to decode, whatever its headers say.
+            if ((headers.ContentType.Count == 0 && headers.ContentEncoding.Count == 0)
+                || context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
             {
                 return next(context);
             }
@@ -88,14 +90,17 @@ public static class RequestBodies
         }
 
         var charset = HeaderUtilities.RemoveQuotes(parsed.Charset);
-        if (!charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        // US-ASCII is a subset of UTF-8: such a body is read as UTF-8.
+        string[] readAsUtf8 = ["utf-8", "utf8", "us-ascii", "ascii"];
+        if (!readAsUtf8.Any(c => charset.Equals(c, StringComparison.OrdinalIgnoreCase)))
         {
             return charset.ToString();
         }
 
         if (charset.Length != parsed.Charset.Length || !parsed.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
         {
-            // The JSON reader looks the charset up as written and fails on "utf-8" in quotes or on utf8.
+            // The JSON reader looks the charset up as written and fails on "utf-8" in quotes or on utf8; and it would
+            // read us-ascii as ASCII, turning any byte above 127 into '?'.
             parsed.Charset = "utf-8";
             request.ContentType = parsed.ToString();
         }
