@@ -314,14 +314,27 @@ public sealed class Importer(ImportOptions options, HttpClient http)
             var row = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
             foreach (var p in document.RootElement.EnumerateObject())
             {
-                if (!row.TryAdd(p.Name, p.Value.ValueKind switch
+                string name;
+                string? value;
+                try
+                {
+                    name = p.Name;
+                    value = p.Value.ValueKind switch
                     {
                         JsonValueKind.String => p.Value.GetString(),
                         JsonValueKind.Null => null,
                         _ => p.Value.GetRawText(),
-                    }))
+                    };
+                }
+                catch (InvalidOperationException)
                 {
-                    return (null, (p.Name, null, $"The record gives {p.Name} more than once (names are compared ignoring case): which one to import is unclear."));
+                    // An escaped half of a surrogate pair ("\ud800") is no character: the row is refused, as by the API.
+                    return (null, ("record", text, "Not valid text: an escape such as \\ud800 names half of a character."));
+                }
+
+                if (!row.TryAdd(name, value))
+                {
+                    return (null, (name, null, $"The record gives {name} more than once (names are compared ignoring case): which one to import is unclear."));
                 }
             }
 

@@ -180,12 +180,15 @@ public sealed class CliTests(ApiFixture api) : IClassFixture<ApiFixture>, IDispo
             """{"Acquirer": "Cli Json Buyer", "Company": "Cli Json Twice", "company": "Cli Json Other", "Date": "2014-02-04"}""",
             "not json",
             "[1, 2]",
+            """{"Acquirer": "Cli Json Buyer", "Company": "Cli Json \ud800 Half", "Date": "2014-02-05"}""",
+            """{"Acquirer": "Cli Json Buyer", "Company": "Cli Json After Half", "Date": "2014-02-06"}""",
         ]);
 
         var summary = await ImportMappedAsync(file);
 
-        Assert.Equal((4L, 1L, 3L), (summary.Rows, summary.Created, summary.Rejected));
-        Assert.Equal([(2L, "company"), (3L, "record"), (4L, "record")], ReadRejects(file + ".rejects.csv").Select(r => (r.Line, r.Field)));
+        Assert.Equal((6L, 2L, 4L), (summary.Rows, summary.Created, summary.Rejected));
+        Assert.Equal([(2L, "company"), (3L, "record"), (4L, "record"), (5L, "record")], ReadRejects(file + ".rejects.csv").Select(r => (r.Line, r.Field)));
+        Assert.Equal(["Cli Json After Half"], await api.QueryAsync<string>("SELECT name FROM companies WHERE name LIKE 'Cli Json%Half'"));
         Assert.Empty(await api.QueryAsync<string>("SELECT name FROM companies WHERE name IN ('Cli Json Twice', 'Cli Json Other')"));
     }
 
