@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using CsvHelper;
 using CsvHelper.Configuration;
+using Deals.Api.Imports;
 
 namespace Deals.Cli;
 
@@ -259,8 +260,7 @@ public sealed class Importer(ImportOptions options, HttpClient http)
         var repeated = header.Select(h => h.Trim()).GroupBy(h => h, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (repeated.Count > 0)
         {
-            throw new ImportInputException(
-                $"Repeated column(s) in the header: {string.Join(", ", repeated)}. Each column may appear once (names are compared ignoring case and surrounding spaces).");
+            throw new ImportInputException(RecordFaults.Repeated(repeated));
         }
 
         while (await csv.ReadAsync())
@@ -269,8 +269,7 @@ public sealed class Importer(ImportOptions options, HttpClient http)
             var line = csv.Parser.RawRow - raw.Count('\n');
             if (csv.Parser.Count != header.Length)
             {
-                yield return (line, empty, ("record", raw.ToString(),
-                    $"This row has {csv.Parser.Count} values where the header has {header.Length}: quote values that hold a comma, and give every column (empty ones too)."));
+                yield return (line, empty, ("record", raw.ToString(), RecordFaults.Width(csv.Parser.Count, header.Length, raw)));
                 continue;
             }
 
@@ -283,7 +282,7 @@ public sealed class Importer(ImportOptions options, HttpClient http)
             if (badQuote)
             {
                 badQuote = false;
-                yield return (line, empty, ("record", raw.ToString(), "A quoted value is never closed, or goes on after its closing quote: quote the whole value and double the quotes in it."));
+                yield return (line, empty, ("record", raw.ToString(), RecordFaults.BadQuote));
                 continue;
             }
 
@@ -328,13 +327,12 @@ public sealed class Importer(ImportOptions options, HttpClient http)
                 }
                 catch (InvalidOperationException)
                 {
-                    // An escaped half of a surrogate pair ("\ud800") is no character: the row is refused, as by the API.
-                    return (null, ("record", text, "Not valid text: an escape such as \\ud800 names half of a character."));
+                    return (null, ("record", text, RecordFaults.HalfSurrogate));
                 }
 
                 if (!row.TryAdd(name, value))
                 {
-                    return (null, (name, null, $"The record gives {name} more than once (names are compared ignoring case): which one to import is unclear."));
+                    return (null, (name, null, RecordFaults.Twice(name)));
                 }
             }
 

@@ -253,13 +253,11 @@ public static class OpenApi
             {
                 Add(operation, context, "401", "No valid API key: missing, unknown, expired or revoked.");
                 Add(operation, context, "403", "The key's role does not allow this.");
-            }
-
-            // Only where a success has a body to negotiate (a 204 has none, so DELETE is never a 406).
-            if (context.ApiDescription.RelativePath?.StartsWith("v1", StringComparison.Ordinal) == true
-                && operation.Responses.Any(r => r.Key.StartsWith('2') && r.Value.Content?.Count > 0))
-            {
-                Add(operation, context, "406", "The Accept header rules out every media type this resource is available as.");
+                // Only where a success has a body to negotiate (a 204 has none, so DELETE is never a 406).
+                if (operation.Responses.Any(r => r.Key.StartsWith('2') && r.Value.Content?.Count > 0))
+                {
+                    Add(operation, context, "406", "The Accept header rules out every media type this resource is available as.");
+                }
             }
 
             if (operation.RequestBody is not null)

@@ -18,6 +18,9 @@ public static class RequestBodies
 
     private static readonly string[] Encodings = ["gzip", "br", "deflate"];
 
+    /// <summary>Charsets a body is read in as UTF-8 (US-ASCII is a subset of it).</summary>
+    private static readonly string[] ReadAsUtf8 = ["utf-8", "utf8", "us-ascii", "ascii"];
+
     public static IServiceCollection AddRequestBodies(this IServiceCollection services) => services.AddRequestDecompression();
 
     /// <summary>After routing and the key check, before anything reads a body.</summary>
@@ -90,9 +93,7 @@ public static class RequestBodies
         }
 
         var charset = HeaderUtilities.RemoveQuotes(parsed.Charset);
-        // US-ASCII is a subset of UTF-8: such a body is read as UTF-8.
-        string[] readAsUtf8 = ["utf-8", "utf8", "us-ascii", "ascii"];
-        if (!readAsUtf8.Any(c => charset.Equals(c, StringComparison.OrdinalIgnoreCase)))
+        if (!ReadAsUtf8.Any(c => charset.Equals(c, StringComparison.OrdinalIgnoreCase)))
         {
             return charset.ToString();
         }

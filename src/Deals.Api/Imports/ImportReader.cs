@@ -85,10 +85,8 @@ public static class ImportReader
             var count = csv.Parser.Count;
             if (count != header.Length)
             {
-                // An unquoted comma in a name, or a value left out: which value belongs to which column is a guess.
-                var spans = raw.Contains('\n') ? " It spans several lines: is a quote left open?" : "";
-                yield return new ImportRecord(line, fields, new Rejection(line, "record", raw.ToString(),
-                    $"This row has {count} values where the header has {header.Length}: quote values that hold a comma, and give every column (empty ones too).{spans}"));
+                // An unquoted comma in a name, or a value left out.
+                yield return new ImportRecord(line, fields, new Rejection(line, "record", raw.ToString(), RecordFaults.Width(count, header.Length, raw)));
                 continue;
             }
 
@@ -100,8 +98,7 @@ public static class ImportReader
             if (badQuote)
             {
                 badQuote = false;
-                yield return new ImportRecord(line, fields, new Rejection(line, "record", raw.ToString(),
-                    "A quoted value is never closed, or goes on after its closing quote (\"Acme\" Inc would read as Acme Inc): quote the whole value and double the quotes in it (\"\"\"Acme\"\" Inc\")."));
+                yield return new ImportRecord(line, fields, new Rejection(line, "record", raw.ToString(), RecordFaults.BadQuote));
                 continue;
             }
 
@@ -217,7 +214,6 @@ public static class ImportReader
         {
             foreach (var property in element.EnumerateObject())
             {
-                current = null;
                 var name = property.Name.ToLowerInvariant();
                 current = property.Name;
                 if (Array.IndexOf(Columns, name) < 0)
@@ -227,7 +223,7 @@ public static class ImportReader
 
                 if (fields.ContainsKey(name))
                 {
-                    return Refused(property.Name, null, $"The record gives {name} more than once (names are compared ignoring case): which one to import is unclear.");
+                    return Refused(property.Name, null, RecordFaults.Twice(name));
                 }
 
                 var value = property.Value;
@@ -258,8 +254,7 @@ public static class ImportReader
         }
         catch (InvalidOperationException)
         {
-            // An escaped half of a surrogate pair ("\ud800") is no character: such a string cannot be read.
-            return Refused(current ?? "record", null, "Not valid text: an escape such as \\ud800 names half of a character.");
+            return Refused(current ?? "record", null, RecordFaults.HalfSurrogate);
         }
 
         return new ImportRecord(line, fields);
@@ -301,8 +296,7 @@ public static class ImportReader
         var repeated = header.Where((h, i) => Array.IndexOf(header, h) != i).Distinct().ToList();
         if (repeated.Count > 0)
         {
-            throw new RequestValidationException("columns",
-                $"Repeated column(s): {string.Join(", ", repeated)}. Each column may appear once (names are compared ignoring case and surrounding spaces).");
+            throw new RequestValidationException("columns", RecordFaults.Repeated(repeated));
         }
 
         var missing = Required.Where(c => !header.Contains(c)).ToList();
