@@ -1,4 +1,5 @@
 using System.Net;
+using Dapper;
 using Deals.Api.Tests.Infrastructure;
 
 namespace Deals.Api.Tests;
@@ -150,6 +151,74 @@ public sealed class AcquisitionsTests(ApiFixture api) : IClassFixture<ApiFixture
 
         Assert.Contains("same buyer, target and announcement date", (string?)problem["detail"]);
         Assert.Single(await api.QueryAsync<long>("SELECT id FROM acquisitions WHERE buyer_id = @buyer AND target_id = @target", new { buyer, target }));
+    }
+
+    [Fact]
+    public async Task Dates_that_contain_one_another_are_one_deal_so_a_second_is_a_409_naming_the_first()
+    {
+        var (buyer, target) = await CompaniesAsync();
+        var first = await Client.PostJsonAsync("/v1/acquisitions", Http.Json(new { buyerId = buyer, targetId = target, announcedOn = "2016-04-01" }))
+            .ShouldBe(HttpStatusCode.Created);
+        var firstId = (long)first["id"]!;
+
+        // An import would merge these into the first deal, so an export of both could not be imported back.
+        var problem = await Client.PostJsonAsync("/v1/acquisitions", Http.Json(new { buyerId = buyer, targetId = target, announcedOn = "2016" }))
+            .ShouldBeProblem(HttpStatusCode.Conflict, "/problems/conflict");
+        Assert.Equal($"Acquisition {firstId} of the same buyer and target was announced 2016-04-01, which overlaps 2016; dates that contain one another " +
+            $"are one deal: update acquisition {firstId} instead, or give both exact days.", (string?)problem["detail"]);
+        // 2016-04 starts on the same day: the unique key answers first.
+        var month = await Client.PostJsonAsync("/v1/acquisitions", Http.Json(new { buyerId = buyer, targetId = target, announcedOn = "2016-04" }))
+            .ShouldBeProblem(HttpStatusCode.Conflict, "/problems/conflict");
+        Assert.Contains("same buyer, target and announcement date", (string?)month["detail"]);
+
+        // Another day of the same year, or the same year with the roles swapped, is another deal.
+        await Client.PostJsonAsync("/v1/acquisitions", Http.Json(new { buyerId = buyer, targetId = target, announcedOn = "2016-09-30" })).ShouldBe(HttpStatusCode.Created);
+        await Client.PostJsonAsync("/v1/acquisitions", Http.Json(new { buyerId = target, targetId = buyer, announcedOn = "2016" })).ShouldBe(HttpStatusCode.Created);
+        Assert.Equal(["2016-04-01", "2016-09-30"], (await api.QueryAsync<DateTime>(
+            "SELECT announced_on FROM acquisitions WHERE buyer_id = @buyer AND target_id = @target ORDER BY 1", new { buyer, target })).Select(d => d.ToString("yyyy-MM-dd")));
+    }
+
+    [Fact]
+    public async Task Re_dating_a_deal_onto_another_of_the_same_pair_is_a_409_and_changes_nothing()
+    {
+        var (buyer, target) = await CompaniesAsync();
+        var march = await Client.PostJsonAsync("/v1/acquisitions", Http.Json(new { buyerId = buyer, targetId = target, announcedOn = "2015-03-01" })).ShouldBe(HttpStatusCode.Created);
+        var june = await Client.PostJsonAsync("/v1/acquisitions", Http.Json(new { buyerId = buyer, targetId = target, announcedOn = "2015-06-01", notes = "June" }))
+            .ShouldBe(HttpStatusCode.Created);
+        var juneId = (long)june["id"]!;
+
+        var patched = await Client.PatchJsonAsync($"/v1/acquisitions/{juneId}", """{"announcedOn": "2015"}""").ShouldBeProblem(HttpStatusCode.Conflict, "/problems/conflict");
+        Assert.Contains($"Acquisition {(long)march["id"]!} of the same buyer and target was announced 2015-03-01, which overlaps 2015", (string?)patched["detail"]);
+        await Client.PutJsonAsync($"/v1/acquisitions/{juneId}", Http.Json(new { buyerId = buyer, targetId = target, announcedOn = "2015-03" }))
+            .ShouldBeProblem(HttpStatusCode.Conflict, "/problems/conflict");
+
+        var stored = await Client.GetAsync($"/v1/acquisitions/{juneId}").ShouldBe(HttpStatusCode.OK);
+        Assert.Equal("2015-06-01", (string?)stored["announcedOn"]);
+        Assert.Equal("June", (string?)stored["notes"]);
+        await Client.PatchJsonAsync($"/v1/acquisitions/{juneId}", """{"announcedOn": "2015-06"}""").ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_pair_stored_before_dates_were_checked_for_overlap_can_still_be_edited()
+    {
+        var (buyer, target) = await CompaniesAsync();
+        // As a database from before migration 0026 may hold them: written with the triggers off.
+        List<long> ids;
+        await using (var connection = new Npgsql.NpgsqlConnection(api.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await connection.ExecuteAsync("SET LOCAL session_replication_role = replica", transaction: transaction);
+            ids = [.. await connection.QueryAsync<long>("""
+                INSERT INTO acquisitions (buyer_id, target_id, announced_on, announced_precision)
+                VALUES (@buyer, @target, '2014-01-01', 'year'), (@buyer, @target, '2014-05-06', 'day') RETURNING id
+                """, new { buyer, target }, transaction)];
+            await transaction.CommitAsync();
+        }
+
+        var patched = await Client.PatchJsonAsync($"/v1/acquisitions/{ids[0]}", """{"notes": "Kept apart"}""").ShouldBe(HttpStatusCode.OK);
+        Assert.Equal("Kept apart", (string?)patched["notes"]);
+        await Client.PatchJsonAsync($"/v1/acquisitions/{ids[1]}", """{"announcedOn": "2014-05"}""").ShouldBeProblem(HttpStatusCode.Conflict, "/problems/conflict");
     }
 
     [Fact]

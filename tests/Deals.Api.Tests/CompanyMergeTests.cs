@@ -42,6 +42,27 @@ public sealed class CompanyMergeTests(ApiFixture api) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public async Task A_deal_both_have_at_dates_that_contain_one_another_is_kept_once_as_the_survivors()
+    {
+        var keep = (long)(await Client.PostJsonAsync("/v1/companies", Http.Json(new { name = Http.Unique("Overlap Keep") })).ShouldBe(HttpStatusCode.Created))["id"]!;
+        var dup = (long)(await Client.PostJsonAsync("/v1/companies", Http.Json(new { name = Http.Unique("Overlap Dup") })).ShouldBe(HttpStatusCode.Created))["id"]!;
+        var target = (long)(await Client.PostJsonAsync("/v1/companies", Http.Json(new { name = Http.Unique("Overlap Target") })).ShouldBe(HttpStatusCode.Created))["id"]!;
+        var product = (long)(await Client.PostJsonAsync("/v1/products", Http.Json(new { name = "Overlap Product", makerId = target })).ShouldBe(HttpStatusCode.Created))["id"]!;
+        var kept = await Client.PostJsonAsync("/v1/acquisitions", Http.Json(new { buyerId = keep, targetId = target, announcedOn = "2016-04-01" })).ShouldBe(HttpStatusCode.Created);
+        await Client.PostJsonAsync("/v1/acquisitions", Http.Json(new { buyerId = dup, targetId = target, announcedOn = "2016", productIds = new[] { product } }))
+            .ShouldBe(HttpStatusCode.Created);
+
+        // The survivor cannot hold 2016 and 2016-04-01 with the same target: they are one deal.
+        await Client.PostJsonAsync($"/v1/companies/{keep}/merge", Http.Json(new { duplicate = dup.ToString(System.Globalization.CultureInfo.InvariantCulture) }))
+            .ShouldBe(HttpStatusCode.OK);
+
+        var deal = (await Client.GetAsync($"/v1/companies/{keep}/acquisitions").ShouldBe(HttpStatusCode.OK))["items"]!.AsArray().Single()!;
+        Assert.Equal((long)kept["id"]!, (long)deal["id"]!);
+        Assert.Equal("2016-04-01", (string?)deal["announcedOn"]);
+        Assert.Equal([product], deal["products"]!.AsArray().Select(p => (long)p!["id"]!));
+    }
+
+    [Fact]
     public async Task Merging_an_unknown_company_or_a_company_into_itself_is_a_validation_problem()
     {
         await Client.PostJsonAsync("/v1/companies/red-hat/merge", """{"duplicate": "no-such-company"}""").ShouldBeValidationProblem("duplicate");

@@ -90,6 +90,16 @@ public static class Bulk
         }
 
         Console.WriteLine($"Import report: {report[..Math.Min(report.Length, 200)]}");
+        // DESIGN: importing the export into an empty database reproduces the same data, so every row is a new deal.
+        using (var counts = System.Text.Json.JsonDocument.Parse(report))
+        {
+            long Count(string name) => counts.RootElement.GetProperty(name).GetInt64();
+            if (Count("created") != rows || Count("updated") + Count("unchanged") + Count("rejected") != 0)
+            {
+                throw new InvalidOperationException($"The export of {rows:N0} deals did not import back as {rows:N0} new deals: {report[..Math.Min(report.Length, 2000)]}");
+            }
+        }
+
         var schemaRowsPerSecond = await SchemaInsertRateAsync(new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = "deals", Password = password, Database = database }.ConnectionString);
         return new Throughput(rows / apiSeconds, rows / copySeconds, "rows/s", rss.PeakMb, schemaRowsPerSecond);
     }

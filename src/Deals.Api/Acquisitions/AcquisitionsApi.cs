@@ -24,7 +24,8 @@ public static class AcquisitionsApi
             .WithDescription("One deal with the summaries of its buyer, target and the products it carried.");
         group.MapPost("/", CreateAcquisition).WithName("CreateAcquisition")
             .WithSummary("Record an acquisition")
-            .WithDescription("Buyer and target must exist (409 otherwise) and differ. The same buyer, target and announcement date twice is a 409. " +
+            .WithDescription("Buyer and target must exist (409 otherwise) and differ. A second deal of the same buyer and target whose announcement " +
+                             "date contains or falls within the first one's (`2016` and `2016-04-01`: one deal at two precisions, as an import matches them) is a 409 naming the first. " +
                              "Each product carried must be made by the target or have been carried to it by an earlier deal.")
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPut("/{id:long}", ReplaceAcquisition).WithName("ReplaceAcquisition")

@@ -15,11 +15,12 @@ public sealed class CompanyMergeStore(Db db)
         -- Deals between the two would become self-deals.
         DELETE FROM acquisitions WHERE (buyer_id = @Duplicate AND target_id = @Into) OR (buyer_id = @Into AND target_id = @Duplicate);
 
-        -- A deal both companies have (same counterpart and date): keep the survivor's, with the duplicate's products too.
+        -- A deal both companies have (same counterpart, and dates that contain one another, as 2016 and 2016-04-01 do:
+        -- one deal, which the survivor could not hold twice): keep the survivor's, with the duplicate's products too.
         CREATE TEMP TABLE merge_twins ON COMMIT DROP AS
         SELECT d.id AS duplicate_deal, k.id AS kept_deal
         FROM acquisitions d
-        JOIN acquisitions k ON k.announced_on = d.announced_on
+        JOIN acquisitions k ON k.announced_on <= d.announced_until AND k.announced_until >= d.announced_on
             AND ((d.buyer_id = @Duplicate AND k.buyer_id = @Into AND k.target_id = d.target_id)
               OR (d.target_id = @Duplicate AND k.target_id = @Into AND k.buyer_id = d.buyer_id));
         INSERT INTO acquisition_products (acquisition_id, product_id)

@@ -55,16 +55,28 @@ public static class Generator
                (ARRAY[NULL,'cash','stock','cash-and-stock'])[1 + (r1 * 40)::int % 4],
                (ARRAY['subsidiary','subsidiary','subsidiary','subsidiary','subsidiary','subsidiary','subsidiary','division','division','merged','merged','product-only'])[1 + (r2 * 120)::int % 12]
         FROM (
-            SELECT @FirstCompany + floor(@Companies * power(random(), 4))::bigint AS buyer,
+            -- One draw per buyer, target and year: dates of the same pair that contain one another (2016 and
+            -- 2016-04-01) are one deal, which the database refuses to hold twice (migration 0026).
+            SELECT DISTINCT ON (buyer, target, date_trunc('year', day)) *
+            FROM (
+            SELECT g, @FirstCompany + floor(@Companies * power(random(), 4))::bigint AS buyer,
                    @FirstCompany + floor(@Companies * random())::bigint AS target,
                    date '1980-01-01' + floor(random() * 16000)::int AS day,
                    (ARRAY['day','day','day','day','day','day','day','day','day','day','day','day','day','day','month','month','month','year'])[1 + floor(random() * 18)::int] AS precision,
                    (ARRAY['completed','completed','completed','completed','completed','completed','completed','completed','completed','completed',
                           'completed','completed','completed','completed','completed','completed','completed','announced','pending','terminated'])[1 + floor(random() * 20)::int] AS status,
                    random() AS r1, random() AS r2, random() AS r3
-            FROM generate_series(1, @Count)
+            FROM generate_series(1, @Count) g
+            ) drawn
+            WHERE buyer <> target
+            ORDER BY buyer, target, date_trunc('year', day)
         ) s
-        WHERE buyer <> target
+        WHERE NOT EXISTS (SELECT 1 FROM acquisitions a
+                          WHERE a.buyer_id = s.buyer AND a.target_id = s.target
+                            AND a.announced_on <= (date_trunc('year', s.day) + interval '1 year - 1 day')::date
+                            AND a.announced_until >= date_trunc('year', s.day)::date)
+        -- In the order drawn, so that ids say nothing about buyers.
+        ORDER BY s.g
         ON CONFLICT DO NOTHING;
         """;
 
@@ -117,7 +129,7 @@ public static class Generator
         var made = 0L;
         while (made < size.Deals)
         {
-            // A few draws collide with the natural key or pick the same company twice: top up until there are enough.
+            // A few draws pick the same company twice, or a buyer and target already paired that year: top up until there are enough.
             var batch = Math.Min(200_000, size.Deals - made);
             made += await ExecuteAsync(connection, DealsSql, cancellationToken, ("Count", batch), ("FirstCompany", firstCompany), ("Companies", (long)size.Companies));
             progress?.Invoke($"{made:N0} deals ({watch.Elapsed.TotalSeconds:0} s)");
