@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Text.Json;
 using Dapper;
 using Deals.Api.Common;
@@ -32,11 +33,12 @@ public sealed class AcquisitionStore(Db db)
          WHERE ap.acquisition_id = a.id)::text AS products
         """;
 
-    private const string From = """
-        FROM acquisitions a
+    private const string Companies = """
         JOIN companies b ON b.id = a.buyer_id
         JOIN companies t ON t.id = a.target_id
         """;
+
+    private const string From = $"FROM acquisitions a {Companies}";
 
     internal const string ByIdSql = $"SELECT {Columns} {From} WHERE a.id = @Id";
     internal const string ByBuyerSql = $"SELECT {Columns} {From} WHERE a.buyer_id = @CompanyId AND a.id > @After ORDER BY a.id LIMIT @Take";
@@ -97,14 +99,24 @@ public sealed class AcquisitionStore(Db db)
     /// <summary>A page of the filtered, sorted list: <paramref name="take"/> rows after the query's cursor.</summary>
     public async Task<List<AcquisitionResponse>> ListAsync(AcquisitionQuery query, int take, CancellationToken cancellationToken)
     {
-        query.Parameters.Add("Take", take);
-        var sql = ListSql(query);
+        var sql = ListSql(query, take);
         var command = new CommandDefinition(sql, query.Parameters, cancellationToken: cancellationToken);
         return query.DependsOnValues ? await db.ReadPlannedAsync(command, ReadDeal) : await db.ReadAsync(command, ReadDeal);
     }
 
-    /// <summary>The list's SQL: constant fragments and the query's whitelisted clauses, never user text.</summary>
-    internal static string ListSql(AcquisitionQuery query) => $"SELECT {Columns} {From} {query.Where} {query.OrderByClause} LIMIT @Take";
+    /// <summary>
+    /// The list's SQL: constant fragments, the query's whitelisted clauses and the page size, never user text.
+    /// <para>The page is taken first and then joined to its companies. Joined before the LIMIT, the planner sized each
+    /// company lookup's cache (Memoize) for every deal the filters let through (950,000 for a deep page), and building
+    /// and freeing those caches took 2.5 ms of a page that reads in 0.1 ms. The page size is written into the SQL: as a
+    /// parameter, a cached plan knew neither it nor the page's size, and joined the companies worse (a deep page at
+    /// 1,597 tx/s against 3,102). On 1M deals, pgbench with 4 clients, as the API runs them: a deep page 483 → 3,102 tx/s,
+    /// the first page of the unfiltered list 641–652 → 3,530–3,621, the filtered list 649–667 → 714–731; a buyer's list,
+    /// whose estimate was small already and whose buyer the old shape looked up once, 3,782–4,070 → 3,539–3,770.</para>
+    /// </summary>
+    internal static string ListSql(AcquisitionQuery query, int take) =>
+        $"SELECT {Columns} FROM (SELECT a.* FROM acquisitions a {query.Where} {query.OrderByClause} LIMIT {take.ToString(CultureInfo.InvariantCulture)}) a " +
+        $"{Companies} {query.OrderByClause}";
 
     public Task<List<AcquisitionResponse>> ListByCompanyAsync(long companyId, Side side, long after, int take, CancellationToken cancellationToken) =>
         db.ReadAsync(new CommandDefinition(side == Side.Buyer ? ByBuyerSql : ByTargetSql,
