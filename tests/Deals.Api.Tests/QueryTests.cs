@@ -77,6 +77,15 @@ public sealed class QueryTests(QueryFixture api) : IClassFixture<QueryFixture>
         var actual = await WalkAsync($"/v1/acquisitions?{filter}", 7);
 
         Assert.Equal(expected, actual.Select(a => (long)a["id"]!));
+        // Each deal carries its own buyer and target (a list of one company's deals looks that company up once).
+        var slugs = (await api.QueryAsync<(long Id, string Slug)>("SELECT id, slug FROM companies")).ToDictionary(c => c.Id, c => c.Slug);
+        Assert.All(actual, a =>
+        {
+            Assert.Equal((long)a["buyerId"]!, (long)a["buyer"]!["id"]!);
+            Assert.Equal(slugs[(long)a["buyerId"]!], (string?)a["buyer"]!["slug"]);
+            Assert.Equal((long)a["targetId"]!, (long)a["target"]!["id"]!);
+            Assert.Equal(slugs[(long)a["targetId"]!], (string?)a["target"]!["slug"]);
+        });
     }
 
     [Fact]

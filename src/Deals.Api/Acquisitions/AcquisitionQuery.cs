@@ -112,7 +112,7 @@ public sealed class AcquisitionQuery
     public static AcquisitionQuery From(AcquisitionFilters filters, long? buyerId, long? targetId, ReferenceData reference,
         long[]? namedCompanies = null)
     {
-        var query = new AcquisitionQuery();
+        var query = new AcquisitionQuery { BuyerFixed = buyerId is not null, TargetFixed = targetId is not null };
         query.Equal("a.buyer_id", "BuyerId", buyerId);
         query.Equal("a.target_id", "TargetId", targetId);
         if (filters.Product is { } product)
@@ -297,6 +297,12 @@ public sealed class AcquisitionQuery
 
         return this;
     }
+
+    /// <summary>Every deal of the list has the buyer of parameter <c>@BuyerId</c>.</summary>
+    public bool BuyerFixed { get; private init; }
+
+    /// <summary>Every deal of the list has the target of parameter <c>@TargetId</c>.</summary>
+    public bool TargetFixed { get; private init; }
 
     public string Where => _where.Count == 0 ? "" : "WHERE " + string.Join("\n  AND ", _where);
 
