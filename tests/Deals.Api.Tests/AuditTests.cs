@@ -49,6 +49,24 @@ public sealed class AuditTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task Undoing_a_delete_is_a_409_when_a_deal_of_the_same_pair_at_an_overlapping_date_came_since()
+    {
+        var buyer = (long)(await Client.PostJsonAsync("/v1/companies", Http.Json(new { name = Http.Unique("Undo Buyer") })).ShouldBe(HttpStatusCode.Created))["id"]!;
+        var target = (long)(await Client.PostJsonAsync("/v1/companies", Http.Json(new { name = Http.Unique("Undo Target") })).ShouldBe(HttpStatusCode.Created))["id"]!;
+        var first = (long)(await Client.PostJsonAsync("/v1/acquisitions", Http.Json(new { buyerId = buyer, targetId = target, announcedOn = "2016-04-01" }))
+            .ShouldBe(HttpStatusCode.Created))["id"]!;
+        await Client.DeleteAsync($"/v1/acquisitions/{first}").ShouldBe(HttpStatusCode.NoContent);
+        var delete = await LatestEntryAsync("acquisition", first);
+        var second = (long)(await Client.PostJsonAsync("/v1/acquisitions", Http.Json(new { buyerId = buyer, targetId = target, announcedOn = "2016" }))
+            .ShouldBe(HttpStatusCode.Created))["id"]!;
+
+        // Restored, the first would be the second recorded twice.
+        var problem = await Client.PostAsync($"/v1/audit/{delete}/undo", null).ShouldBeProblem(HttpStatusCode.Conflict, "/problems/conflict");
+        Assert.Contains($"Acquisition {second} of the same buyer and target was announced 2016, which overlaps 2016-04-01", (string?)problem["detail"]);
+        await Client.GetAsync($"/v1/acquisitions/{first}").ShouldBeProblem(HttpStatusCode.NotFound, "/problems/not-found");
+    }
+
+    [Fact]
     public async Task Undoing_a_replace_restores_the_fields_and_aliases_and_can_itself_be_undone()
     {
         var created = await Client.PostJsonAsync("/v1/companies", Http.Json(new { name = Http.Unique("Undo Me"), aliases = new[] { "Old" }, country = "FR" }))

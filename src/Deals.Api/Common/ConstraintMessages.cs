@@ -14,7 +14,6 @@ public static partial class ConstraintMessages
         ["products_maker_id_slug_key"] = ("slug", "This maker already has a product with this slug"),
         ["products_maker_id_fkey"] = ("makerId", "The maker does not exist"),
         ["acquisitions_buyer_id_target_id_announced_on_key"] = ("announcedOn", "An acquisition with the same buyer, target and announcement date already exists"),
-        ["acquisitions_announced_overlap"] = ("announcedOn", "Another acquisition of the same buyer and target has an overlapping announcement date"),
         ["acquisitions_buyer_id_fkey"] = ("buyerId", "The buyer does not exist"),
         ["acquisitions_target_id_fkey"] = ("targetId", "The target does not exist"),
         ["acquisition_products_product_id_fkey"] = ("productIds", "A product does not exist, or is still carried by an acquisition"),
