@@ -38,7 +38,7 @@ public static partial class ConstraintMessages
         // Raised by the trigger of migration 0026, whose message names the other deal and both dates.
         if (e.SqlState == PostgresErrorCodes.ExclusionViolation && e.ConstraintName == "acquisitions_announced_overlap")
         {
-            return char.ToUpperInvariant(e.MessageText[0]) + e.MessageText[1..] + ".";
+            return Sentence(e.MessageText) + ".";
         }
 
         var message = e.ConstraintName is { } name && Known.TryGetValue(name, out var known)
@@ -47,6 +47,9 @@ public static partial class ConstraintMessages
         var key = KeyValues().Match(e.Detail ?? "");
         return key.Success ? $"{message}: {key.Groups["columns"].Value} = {key.Groups["values"].Value}." : message + ".";
     }
+
+    /// <summary>A message the database raised (lower-case, as PostgreSQL writes them) as the start of a sentence.</summary>
+    public static string Sentence(string message) => char.ToUpperInvariant(message[0]) + message[1..];
 
     // The violated foreign key belongs to the referencing table; its column says what is referenced.
     private static string Referenced(string? constraint) => constraint switch

@@ -291,7 +291,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
     {
         // Raised by the audit_undo function of migration 0020.
         "DA404" => new ProblemDetails { Status = 404, Type = Problems.NotFoundType, Title = Problems.Kinds["not-found"].Title, Detail = $"There is no audit entry with this id." },
-        "DA409" => Conflict(char.ToUpperInvariant(pg.MessageText[0]) + pg.MessageText[1..] + "; undo the newer change first."),
+        "DA409" => Conflict(ConstraintMessages.Sentence(pg.MessageText) + "; undo the newer change first."),
         PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ExclusionViolation => Conflict(ConstraintMessages.Describe(pg)),
         PostgresErrorCodes.ForeignKeyViolation => Conflict(ConstraintMessages.Describe(pg)),
         PostgresErrorCodes.CheckViolation or PostgresErrorCodes.NotNullViolation or PostgresErrorCodes.StringDataRightTruncation

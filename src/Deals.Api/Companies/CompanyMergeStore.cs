@@ -20,8 +20,7 @@ public sealed class CompanyMergeStore(Db db)
         CREATE TEMP TABLE merge_twins ON COMMIT DROP AS
         SELECT d.id AS duplicate_deal, k.id AS kept_deal
         FROM acquisitions d
-        JOIN acquisitions k ON k.announced_on <= d.announced_until AND k.announced_on > d.announced_on - 366
-                           AND k.announced_until >= d.announced_on
+        JOIN acquisitions k ON partial_dates_overlap(k.announced_on, k.announced_until, d.announced_on, d.announced_until)
             AND ((d.buyer_id = @Duplicate AND k.buyer_id = @Into AND k.target_id = d.target_id)
               OR (d.target_id = @Duplicate AND k.target_id = @Into AND k.buyer_id = d.buyer_id));
         INSERT INTO acquisition_products (acquisition_id, product_id)

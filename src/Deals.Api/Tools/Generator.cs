@@ -73,8 +73,8 @@ public static class Generator
         ) s
         WHERE NOT EXISTS (SELECT 1 FROM acquisitions a
                           WHERE a.buyer_id = s.buyer AND a.target_id = s.target
-                            AND a.announced_on <= (date_trunc('year', s.day) + interval '1 year - 1 day')::date
-                            AND a.announced_until >= date_trunc('year', s.day)::date)
+                            AND partial_dates_overlap(a.announced_on, a.announced_until, date_trunc('year', s.day)::date,
+                                                      (date_trunc('year', s.day) + interval '1 year - 1 day')::date))
         -- In the order drawn, so that ids say nothing about buyers.
         ORDER BY s.g
         ON CONFLICT DO NOTHING;
