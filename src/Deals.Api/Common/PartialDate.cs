@@ -22,11 +22,11 @@ public readonly record struct PartialDate(DateOnly Start, DatePrecision Precisio
 {
     public static readonly DateOnly Earliest = new(1800, 1, 1);
 
-    /// <summary>The last day of the period.</summary>
+    /// <summary>The last day of the period (built directly: the day after a period of 9999 is past the last DateOnly).</summary>
     public DateOnly End => Precision switch
     {
-        DatePrecision.Year => Start.AddYears(1).AddDays(-1),
-        DatePrecision.Month => Start.AddMonths(1).AddDays(-1),
+        DatePrecision.Year => new DateOnly(Start.Year, 12, 31),
+        DatePrecision.Month => new DateOnly(Start.Year, Start.Month, DateTime.DaysInMonth(Start.Year, Start.Month)),
         _ => Start,
     };
 
