@@ -51,6 +51,26 @@ public sealed class ImportTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task Exported_products_are_listed_by_name_whatever_their_ids()
+    {
+        await ImportAsync("""
+            buyer,target,announced_on,products
+            Order Buyer One,Order Target,2011-05-02,Zulu Engine
+            """);
+        await ImportAsync("""
+            buyer,target,announced_on,products
+            Order Buyer Two,Order Target,2013-07-08,Zulu Engine|Alpha Engine
+            """);
+        var ids = (await api.QueryAsync<long>("SELECT p.id FROM products p JOIN companies c ON c.id = p.maker_id WHERE c.name = 'Order Target' ORDER BY p.name")).ToList();
+        Assert.True(ids[0] > ids[1], "Alpha Engine came second, so its id orders it last");
+
+        using var export = new HttpRequestMessage(HttpMethod.Get, "/v1/acquisitions?q=order%20target&sort=announcedOn");
+        export.Headers.Accept.ParseAdd("text/csv");
+        var lines = (await (await Client.SendAsync(export)).Content.ReadAsStringAsync()).Split('\n');
+        Assert.Contains(lines, l => l.StartsWith("Order Buyer Two,Order Target,2013-07-08,", StringComparison.Ordinal) && l.Contains(",Alpha Engine|Zulu Engine,", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Ndjson_and_json_array_imports_match_companies_by_slug_name_or_alias()
     {
         var ndjson = """
