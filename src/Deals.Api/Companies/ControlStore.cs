@@ -23,15 +23,22 @@ public sealed class ControlStore(Db db)
     internal static readonly string ParentsByIdSql = ParentsSql("c.id = @Id");
     internal static readonly string ParentsBySlugSql = ParentsSql("c.slug = @Slug");
 
+    // Each step carries the deal it took (as d, for EdgeColumns) rather than looking it up again by id once the chain
+    // is known: pgbench on 100 chains of the 1M-deal database, 5,615-6,552 against 5,439-5,944 tx/s in four
+    // interleaved runs each.
     private static string ParentsSql(string start) => $"""
         WITH RECURSIVE chain AS (
-            SELECT c.id AS company_id, 0 AS depth, ARRAY[c.id] AS path, NULL::bigint AS via
+            SELECT c.id AS company_id, 0 AS depth, ARRAY[c.id] AS path, NULL::bigint AS id, NULL::date AS announced_on,
+                   NULL::date_precision AS announced_precision, NULL::date AS closed_on, NULL::date_precision AS closed_precision,
+                   NULL::numeric AS price_amount, NULL::char(3) AS price_currency, NULL::text AS disposition
             FROM companies c WHERE {start}
             UNION ALL
-            SELECT step.buyer_id, chain.depth + 1, chain.path || step.buyer_id, step.id
+            SELECT step.buyer_id, chain.depth + 1, chain.path || step.buyer_id, step.id, step.announced_on, step.announced_precision,
+                   step.closed_on, step.closed_precision, step.price_amount, step.price_currency, step.disposition
             FROM chain
             CROSS JOIN LATERAL (
-                SELECT a.id, a.buyer_id
+                SELECT a.id, a.buyer_id, a.announced_on, a.announced_precision, a.closed_on, a.closed_precision, a.price_amount,
+                       a.price_currency, a.disposition
                 FROM acquisitions a
                 WHERE a.target_id = chain.company_id
                   AND a.status = 'completed'
@@ -42,10 +49,9 @@ public sealed class ControlStore(Db db)
             WHERE step.buyer_id <> ALL (chain.path) AND chain.depth < 100
         )
         SELECT {EdgeColumns}
-        FROM chain
-        JOIN companies c ON c.id = chain.company_id
-        LEFT JOIN acquisitions d ON d.id = chain.via
-        ORDER BY chain.depth
+        FROM chain d
+        JOIN companies c ON c.id = d.company_id
+        ORDER BY d.depth
         """;
 
     // Downward, breadth first, completed deals only. No ORDER BY: the LIMIT stops the recursion early.
