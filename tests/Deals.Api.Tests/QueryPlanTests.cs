@@ -155,6 +155,21 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
     }
 
     [Fact]
+    public async Task A_currency_list_in_id_order_checks_its_price_and_date_ranges_in_the_index()
+    {
+        // Walking the primary key and filtering read 8,400 deals for a page of 50 on 1M (2.7-5.7 ms instead of 0.2).
+        var query = AcquisitionQuery.From(new() { Currency = "USD", MinPrice = 1_000_000m, MaxPrice = 100_000_000m, AnnouncedFrom = "2000", AnnouncedTo = "2005" },
+            null, null, data.Reference);
+        var plan = await PlanAsync(AcquisitionStore.ListSql(query, 51), query.Parameters, analyze: true);
+
+        var deals = Nodes(plan).Where(n => (string?)n["Relation Name"] == "acquisitions").ToList();
+        Assert.True(deals.Count == 1 && (string?)deals[0]["Index Name"] == "acquisitions_currency_id_idx", plan.ToJsonString());
+        Assert.Equal(0, (long?)deals[0]["Rows Removed by Filter"] ?? 0);
+        Assert.Contains("price_amount >=", (string?)deals[0]["Index Cond"]);
+        Assert.Contains("announced_until >=", (string?)deals[0]["Index Cond"]);
+    }
+
+    [Fact]
     public async Task Stats_by_year_for_one_currency_read_only_the_currency_index()
     {
         var query = AcquisitionQuery.From(new() { Currency = "USD" }, null, null, data.Reference);
