@@ -105,7 +105,7 @@ public sealed class AcquisitionStore(Db db)
     {
         var sql = ListSql(query, take);
         var command = new CommandDefinition(sql, query.Parameters, cancellationToken: cancellationToken);
-        return query.DependsOnValues ? await db.ReadPlannedAsync(command, ReadDeal) : await db.ReadAsync(command, ReadDeal);
+        return query.DependsOnValues ? await db.ReadPlannedAsync(command, ReadDeal, Db.PagePlanSql) : await db.ReadAsync(command, ReadDeal);
     }
 
     /// <summary>

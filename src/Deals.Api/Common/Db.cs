@@ -91,13 +91,16 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
     public Task<List<T>> ReadAsync<T>(CommandDefinition command, Func<DbDataReader, T> map) =>
         RunAsync(c => ReadAsync(c, command, map), command.CancellationToken);
 
-    /// <summary><see cref="ReadAsync{T}(CommandDefinition, Func{DbDataReader, T})"/> for a query planned for its values (<see cref="QueryPlannedAsync{T}"/>).</summary>
-    public Task<List<T>> ReadPlannedAsync<T>(CommandDefinition command, Func<DbDataReader, T> map) =>
-        RunHeavyAsync(c => ReadAsync(c, Planned(command), map, skipFirstResult: true), command.CancellationToken);
+    /// <summary>
+    /// <see cref="ReadAsync{T}(CommandDefinition, Func{DbDataReader, T})"/> for a query planned for its values (<see cref="QueryPlannedAsync{T}"/>),
+    /// under <paramref name="settings"/> (<see cref="CustomPlanSql"/> unless told, such as <see cref="PagePlanSql"/>).
+    /// </summary>
+    public Task<List<T>> ReadPlannedAsync<T>(CommandDefinition command, Func<DbDataReader, T> map, string settings = CustomPlanSql) =>
+        RunHeavyAsync(c => ReadAsync(c, Planned(command, settings), map, skipFirstResult: true), command.CancellationToken);
 
-    /// <summary>The command preceded by <see cref="CustomPlanSql"/>, whose own (first) result the caller skips.</summary>
-    private static CommandDefinition Planned(CommandDefinition command) =>
-        new(CustomPlanSql + command.CommandText, command.Parameters, command.Transaction, command.CommandTimeout, command.CommandType,
+    /// <summary>The command preceded by <paramref name="settings"/> (one statement), whose own (first) result the caller skips.</summary>
+    private static CommandDefinition Planned(CommandDefinition command, string settings = CustomPlanSql) =>
+        new(settings + command.CommandText, command.Parameters, command.Transaction, command.CommandTimeout, command.CommandType,
             command.Flags, command.CancellationToken);
 
     /// <summary>Runs <paramref name="command"/> on <paramref name="connection"/> and maps every row of its (last) result.</summary>
@@ -142,6 +145,18 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
 
     /// <summary>Plans the rest of the current transaction's statements for their parameter values.</summary>
     public const string CustomPlanSql = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true);\n";
+
+    /// <summary>
+    /// Join methods a page of deals never needs: it takes at most 501 deals and joins them to their companies by primary
+    /// key, which only nested loops do well, and rarely looks a company up twice (Memoize). Each method PostgreSQL need
+    /// not weigh is planning it skips on every request: planning a filtered page took 0.74–0.80 ms with them and
+    /// 0.32–0.41 without (1M deals). Hashed subqueries (a name filter) are not joins and stay.
+    /// </summary>
+    public static readonly string[] PageJoinsNotUsed = ["enable_memoize", "enable_hashjoin", "enable_mergejoin"];
+
+    /// <summary><see cref="CustomPlanSql"/> without <see cref="PageJoinsNotUsed"/>, for a list's page planned for its values.</summary>
+    public static readonly string PagePlanSql =
+        "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)" + string.Concat(PageJoinsNotUsed.Select(s => $", set_config('{s}', 'off', true)")) + ";\n";
 
     public Task<T?> QuerySingleOrDefaultAsync<T>(CommandDefinition command) =>
         RunAsync(c => c.QuerySingleOrDefaultAsync<T>(command), command.CancellationToken);
