@@ -71,7 +71,7 @@ public static class Scenarios
                 [PgBench(AcquisitionStore.ListSql(filtered, 51), ("AnnouncedFrom", ":from"), ("AnnouncedTo", ":to"), ("MinPrice", ":min"),
                     ("MaxPrice", ":max"), ("Currency", ":currency"))], sweep,
                 new Dictionary<string, string> { ["from"] = "2000-01-01", ["to"] = "2005-12-31", ["min"] = "1000000", ["max"] = "100000000", ["currency"] = "USD" },
-                Scenario.PlannedForValues + string.Concat(Db.PageJoinsNotUsed.Select(s => $" -c {s}=off"))),
+                Db.PagePlanOptions),
             new("deep-page", $"/v1/acquisitions?sort=-announcedOn&limit=50&cursor={deepCursor}", null,
                 [PgBench(AcquisitionStore.ListSql(deep, 51), ("K0", ":k0::date"), ("K1", ":k1"))], sweep,
                 new Dictionary<string, string> { ["k0"] = deepKeys[0], ["k1"] = deepKeys[1] }),

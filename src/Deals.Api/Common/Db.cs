@@ -158,6 +158,10 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
     public static readonly string PagePlanSql =
         "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)" + string.Concat(PageJoinsNotUsed.Select(s => $", set_config('{s}', 'off', true)")) + ";\n";
 
+    /// <summary>The same settings as session options (<c>PGOPTIONS</c>), for tools that run a page's SQL as the API does.</summary>
+    public static readonly string PagePlanOptions =
+        "-c plan_cache_mode=force_custom_plan" + string.Concat(PageJoinsNotUsed.Select(s => $" -c {s}=off"));
+
     public Task<T?> QuerySingleOrDefaultAsync<T>(CommandDefinition command) =>
         RunAsync(c => c.QuerySingleOrDefaultAsync<T>(command), command.CancellationToken);
 
