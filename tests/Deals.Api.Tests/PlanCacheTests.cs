@@ -6,8 +6,9 @@ using Npgsql;
 namespace Deals.Api.Tests;
 
 /// <summary>
-/// The API's connections as PostgreSQL sees them: JIT off, and value-dependent queries planned for their
-/// values every time rather than moved to a generic plan after five executions of the prepared statement.
+/// The API's connections as PostgreSQL sees them: JIT off, value-dependent queries planned for their values
+/// every time rather than moved to a generic plan after five executions of the prepared statement, and
+/// prepared statements that survive a statement PostgreSQL refused.
 /// One pooled connection, so that its prepared statements can be read back from pg_prepared_statements.
 /// </summary>
 public sealed class PlanCacheTests : IAsyncLifetime
@@ -102,6 +103,57 @@ public sealed class PlanCacheTests : IAsyncLifetime
         await using var connection = await _source!.OpenConnectionAsync();
         Assert.Equal("off", await connection.ExecuteScalarAsync<string>("SHOW jit"));
     }
+
+    /// <summary>
+    /// A statement PostgreSQL refuses in the execution that prepares it must leave the connection fit for the next request.
+    /// Refused while the values are bound (text with NUL; a value out of range in an expression folded when PostgreSQL plans
+    /// for the values), Npgsql 10 keeps the statement as prepared without its result columns, and the next execution on that
+    /// connection failed with "Received unexpected backend message DataRow": the CI once answered an unrelated request with
+    /// a 500 after the fuzz test had sent a NUL.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_statement_refused_while_it_is_prepared_leaves_the_connection_fit_for_the_next(bool writes)
+    {
+        var db = new Db(_source!, actor: writes ? "1" : null, writes: writes);
+
+        // The first use makes the statement a candidate; the second prepares it, and PostgreSQL refuses its value.
+        var expected = await NamesAsync(db, "Red Hat");
+        Assert.Equal(3, expected.Count);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => NamesAsync(db, "Red\0Hat"));
+        Assert.Equal(PostgresErrorCodes.CharacterNotInRepertoire, refused.SqlState);
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(expected, await NamesAsync(db, "Red Hat"));
+        }
+    }
+
+    [Fact]
+    public async Task A_transaction_refused_while_its_statement_is_prepared_leaves_the_connection_fit_for_the_next()
+    {
+        var db = new Db(_source!, actor: "1", writes: true);
+        Task<List<string>> InTransactionAsync(string name) => db.WithConnectionAsync(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            var names = (await connection.QueryAsync<string>(new CommandDefinition(NamesSql, new { Name = name }, transaction))).ToList();
+            await transaction.CommitAsync();
+            return names;
+        }, CancellationToken.None);
+
+        var expected = await InTransactionAsync("Red Hat");
+        await Assert.ThrowsAsync<PostgresException>(() => InTransactionAsync("Red\0Hat"));
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(expected, await InTransactionAsync("Red Hat"));
+        }
+    }
+
+    private const string NamesSql = "SELECT slug FROM companies WHERE name <> @Name ORDER BY id LIMIT 3";
+
+    private static async Task<List<string>> NamesAsync(Db db, string name) =>
+        [.. await db.QueryAsync<string>(new CommandDefinition(NamesSql, new { Name = name }))];
 
     private NpgsqlDataSource Source(bool multiplexing) => multiplexing ? _multiplexed! : _source!;
 

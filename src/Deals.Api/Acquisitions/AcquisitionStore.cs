@@ -132,43 +132,47 @@ public sealed class AcquisitionStore(Db db)
     /// <summary>Records the deal and reads it back in one transaction, or returns the products it may not carry and writes nothing.</summary>
     public async Task<(AcquisitionResponse? Created, long[] ForeignProducts)> CreateAsync(AcquisitionWrite deal, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var foreign = await ForeignProductsAsync(connection, transaction, deal, cancellationToken);
-        if (foreign.Length > 0)
+        return await db.WithConnectionAsync<(AcquisitionResponse? Created, long[] ForeignProducts)>(async connection =>
         {
-            return (null, foreign);
-        }
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var foreign = await ForeignProductsAsync(connection, transaction, deal, cancellationToken);
+            if (foreign.Length > 0)
+            {
+                return (null, foreign);
+            }
 
-        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(InsertSql, deal, transaction, cancellationToken: cancellationToken));
-        var created = await ReadAsync(connection, transaction, id, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return (created, []);
+            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(InsertSql, deal, transaction, cancellationToken: cancellationToken));
+            var created = await ReadAsync(connection, transaction, id, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return (created, []);
+        }, cancellationToken);
     }
 
     /// <summary>Replaces every field and the products carried, and reads the result back in one transaction; Replaced is null when the deal does not exist.</summary>
     public async Task<(AcquisitionResponse? Replaced, long[] ForeignProducts)> ReplaceAsync(long id, AcquisitionWrite deal, DateTime[]? expected, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var foreign = await ForeignProductsAsync(connection, transaction, deal, cancellationToken);
-        if (foreign.Length > 0)
+        return await db.WithConnectionAsync<(AcquisitionResponse? Replaced, long[] ForeignProducts)>(async connection =>
         {
-            return (null, foreign);
-        }
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var foreign = await ForeignProductsAsync(connection, transaction, deal, cancellationToken);
+            if (foreign.Length > 0)
+            {
+                return (null, foreign);
+            }
 
-        var args = new DynamicParameters(deal);
-        args.Add("Id", id);
-        args.Add("Expected", expected);
-        if (await connection.ExecuteScalarAsync<long?>(new CommandDefinition(UpdateSql, args, transaction, cancellationToken: cancellationToken)) is null)
-        {
-            return (null, []);
-        }
+            var args = new DynamicParameters(deal);
+            args.Add("Id", id);
+            args.Add("Expected", expected);
+            if (await connection.ExecuteScalarAsync<long?>(new CommandDefinition(UpdateSql, args, transaction, cancellationToken: cancellationToken)) is null)
+            {
+                return (null, []);
+            }
 
-        await connection.ExecuteAsync(new CommandDefinition(ReplaceProductsSql, args, transaction, cancellationToken: cancellationToken));
-        var replaced = await ReadAsync(connection, transaction, id, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return (replaced, []);
+            await connection.ExecuteAsync(new CommandDefinition(ReplaceProductsSql, args, transaction, cancellationToken: cancellationToken));
+            var replaced = await ReadAsync(connection, transaction, id, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return (replaced, []);
+        }, cancellationToken);
     }
 
     private static async Task<AcquisitionResponse> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>

@@ -42,14 +42,16 @@ public sealed class AuditStore(Db db)
     /// <summary>Undoes the change of an entry in one transaction; returns the entries the undo recorded.</summary>
     public async Task<List<AuditEntry>> UndoAsync(long id, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(UndoSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
-        await results.ReadAsync();
-        var entries = (await results.ReadAsync<AuditRow>()).Select(r => r.ToEntry()).ToList();
-        await results.DisposeAsync();
-        await transaction.CommitAsync(cancellationToken);
-        return entries;
+        return await db.WithConnectionAsync<List<AuditEntry>>(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var results = await connection.QueryMultipleAsync(new CommandDefinition(UndoSql, new { Id = id }, transaction, cancellationToken: cancellationToken));
+            await results.ReadAsync();
+            var entries = (await results.ReadAsync<AuditRow>()).Select(r => r.ToEntry()).ToList();
+            await results.DisposeAsync();
+            await transaction.CommitAsync(cancellationToken);
+            return entries;
+        }, cancellationToken);
     }
 
     private sealed class AuditRow

@@ -56,8 +56,8 @@ public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource prima
 /// <summary>
 /// The database as one request sees it: the read source for GET and HEAD when one is configured
 /// (falling back to the primary if it fails to connect), the primary for everything else. Dapper
-/// calls borrow a pooled connection for one statement; <see cref="OpenConnectionAsync"/> is for
-/// multi-statement work in a transaction. A writing request names its API key in the session
+/// calls borrow a pooled connection for one statement; <see cref="WithConnectionAsync{T}(Func{NpgsqlConnection, Task{T}}, CancellationToken)"/>
+/// is for multi-statement work in a transaction. A writing request names its API key in the session
 /// setting <c>deals.actor</c>, which the audit triggers record with every change.
 /// </summary>
 public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null, NpgsqlDataSource? fallback = null, string? actor = null, bool writes = false,
@@ -171,7 +171,7 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
     public Task<int> ExecuteAsync(CommandDefinition command) =>
         RunAsync(c => c.ExecuteAsync(command), command.CancellationToken);
 
-    public async ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    private async ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         NpgsqlConnection connection;
         try
@@ -204,8 +204,7 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
     {
         if (writes)
         {
-            await using var writer = await OpenConnectionAsync(CancellationToken.None);
-            return await work(writer);
+            return await WithConnectionAsync(work, CancellationToken.None);
         }
 
         return await InSlotAsync(slots, () => OnReadSourceAsync(work), cancellationToken);
@@ -215,14 +214,73 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
     {
         try
         {
-            await using var connection = Source.CreateConnection();
-            return await work(connection);
+            return await GuardedAsync(Source.CreateConnection(), work);
         }
         catch (NpgsqlException e) when (fallback is not null && IsConnectionFailure(e))
         {
             // A replica that went away: this read goes to the primary, and the pool finds the replica again when it returns.
-            await using var connection = fallback.CreateConnection();
-            return await work(connection);
+            return await GuardedAsync(fallback.CreateConnection(), work);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a connection of its own, typically a transaction,
+    /// and sees that a statement PostgreSQL refused does not spoil the connection for the next request (<see cref="ForgetPrepared"/>).
+    /// </summary>
+    public async Task<T> WithConnectionAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken) =>
+        await GuardedAsync(await OpenConnectionAsync(cancellationToken), work);
+
+    /// <inheritdoc cref="WithConnectionAsync{T}(Func{NpgsqlConnection, Task{T}}, CancellationToken)"/>
+    public Task WithConnectionAsync(Func<NpgsqlConnection, Task> work, CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            await work(connection);
+            return true;
+        }, cancellationToken);
+
+    private static async Task<T> GuardedAsync<T>(NpgsqlConnection connection, Func<NpgsqlConnection, Task<T>> work)
+    {
+        await using (connection)
+        {
+            if (connection.State != System.Data.ConnectionState.Open)
+            {
+                await connection.OpenAsync();
+            }
+
+            try
+            {
+                return await work(connection);
+            }
+            catch (PostgresException)
+            {
+                ForgetPrepared(connection);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Drops the connection's prepared statements, on PostgreSQL and in Npgsql, after PostgreSQL refused a statement. When the
+    /// refused execution was the one preparing its statement and PostgreSQL refused it while binding the values (text with NUL,
+    /// or a value out of range in an expression PostgreSQL folds when it plans for the values), Npgsql 10 keeps the statement as
+    /// prepared without the columns it returns, and the next execution on the same connection fails ("Received unexpected backend
+    /// message DataRow"): a 500 for an unrelated request. Refusals are rare, and the statements are prepared again after two uses.
+    /// </summary>
+    private static void ForgetPrepared(NpgsqlConnection connection)
+    {
+        if (connection.FullState != System.Data.ConnectionState.Open)
+        {
+            return; // a broken connection leaves the pool anyway
+        }
+
+        try
+        {
+            connection.UnprepareAll();
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or NotSupportedException)
+        {
+            // The refusal itself still reaches the caller. A connection that failed here is broken and leaves the pool;
+            // a multiplexed one (NotSupportedException) shares its statements and cannot drop them.
         }
     }
 

@@ -57,9 +57,11 @@ public sealed class CompanyMergeStore(Db db)
 
     public async Task MergeAsync(long into, long duplicate, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(MergeSql, new { Into = into, Duplicate = duplicate }, transaction, cancellationToken: cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
+        await db.WithConnectionAsync(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition(MergeSql, new { Into = into, Duplicate = duplicate }, transaction, cancellationToken: cancellationToken));
+            await transaction.CommitAsync(cancellationToken);
+        }, cancellationToken);
     }
 }

@@ -130,32 +130,36 @@ public sealed class CompanyStore(Db db)
     /// <summary>Creates the company and reads it back in one transaction, so the answer never reports a write that did not happen (or the reverse).</summary>
     public async Task<CompanyResponse> CreateAsync(CompanyWrite company, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(InsertSql, company, transaction, cancellationToken: cancellationToken));
-        var created = await ReadAsync(connection, transaction, id, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return created;
+        return await db.WithConnectionAsync<CompanyResponse>(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(InsertSql, company, transaction, cancellationToken: cancellationToken));
+            var created = await ReadAsync(connection, transaction, id, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return created;
+        }, cancellationToken);
     }
 
     /// <summary>Replaces every field, alias and external id and reads the result back in one transaction; null when the company does not exist.</summary>
     public async Task<CompanyResponse?> ReplaceAsync(long id, CompanyWrite company, DateTime[]? expected, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var args = new DynamicParameters(company);
-        args.Add("Id", id);
-        args.Add("Expected", expected);
-        var updated = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(UpdateSql, args, transaction, cancellationToken: cancellationToken));
-        if (updated is null)
+        return await db.WithConnectionAsync<CompanyResponse?>(async connection =>
         {
-            return null;
-        }
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var args = new DynamicParameters(company);
+            args.Add("Id", id);
+            args.Add("Expected", expected);
+            var updated = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(UpdateSql, args, transaction, cancellationToken: cancellationToken));
+            if (updated is null)
+            {
+                return null;
+            }
 
-        await connection.ExecuteAsync(new CommandDefinition(ReplaceChildrenSql, args, transaction, cancellationToken: cancellationToken));
-        var replaced = await ReadAsync(connection, transaction, id, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return replaced;
+            await connection.ExecuteAsync(new CommandDefinition(ReplaceChildrenSql, args, transaction, cancellationToken: cancellationToken));
+            var replaced = await ReadAsync(connection, transaction, id, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return replaced;
+        }, cancellationToken);
     }
 
     private static async Task<CompanyResponse> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>

@@ -52,27 +52,29 @@ public sealed class CsvExport(AcquisitionQuery query, Db db) : IResult
         }
 
         await csv.NextRecordAsync();
-        await using var connection = await db.OpenConnectionAsync(httpContext.RequestAborted);
-        // Planned for this export's filters (see Db.QueryPlannedAsync), in a transaction of its own.
-        await using var transaction = await connection.BeginTransactionAsync(httpContext.RequestAborted);
-        await connection.ExecuteAsync(new CommandDefinition(Db.CustomPlanSql, transaction: transaction, cancellationToken: httpContext.RequestAborted));
-        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(Sql(query), query.Parameters, transaction,
-            cancellationToken: httpContext.RequestAborted));
-        while (await reader.ReadAsync(httpContext.RequestAborted))
+        await db.WithConnectionAsync(async connection =>
         {
-            csv.WriteField(reader.GetString(0));
-            csv.WriteField(reader.GetString(1));
-            csv.WriteField(PartialDate.FromStored(reader, 2)?.ToString());
-            csv.WriteField(PartialDate.FromStored(reader, 4)?.ToString());
-            csv.WriteField(reader.GetString(6));
-            csv.WriteField(reader.GetString(7));
-            csv.WriteField(reader.IsDBNull(8) ? null : Json.Normalize(reader.GetDecimal(8)).ToString(CultureInfo.InvariantCulture));
-            for (var column = 9; column < 17; column++)
+            // Planned for this export's filters (see Db.QueryPlannedAsync), in a transaction of its own.
+            await using var transaction = await connection.BeginTransactionAsync(httpContext.RequestAborted);
+            await connection.ExecuteAsync(new CommandDefinition(Db.CustomPlanSql, transaction: transaction, cancellationToken: httpContext.RequestAborted));
+            await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(Sql(query), query.Parameters, transaction,
+                cancellationToken: httpContext.RequestAborted));
+            while (await reader.ReadAsync(httpContext.RequestAborted))
             {
-                csv.WriteField(reader.IsDBNull(column) ? null : reader.GetString(column));
-            }
+                csv.WriteField(reader.GetString(0));
+                csv.WriteField(reader.GetString(1));
+                csv.WriteField(PartialDate.FromStored(reader, 2)?.ToString());
+                csv.WriteField(PartialDate.FromStored(reader, 4)?.ToString());
+                csv.WriteField(reader.GetString(6));
+                csv.WriteField(reader.GetString(7));
+                csv.WriteField(reader.IsDBNull(8) ? null : Json.Normalize(reader.GetDecimal(8)).ToString(CultureInfo.InvariantCulture));
+                for (var column = 9; column < 17; column++)
+                {
+                    csv.WriteField(reader.IsDBNull(column) ? null : reader.GetString(column));
+                }
 
-            await csv.NextRecordAsync();
-        }
+                await csv.NextRecordAsync();
+            }
+        }, httpContext.RequestAborted);
     }
 }

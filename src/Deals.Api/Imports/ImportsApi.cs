@@ -71,96 +71,98 @@ public static class ImportsApi
         var batch = new List<ImportDeal>(BatchSize);
         var batchChars = 0;
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        // A dry run or an atomic import keeps one transaction for everything and decides at the end; otherwise each
-        // batch is a transaction of its own, begun only when there is a batch, so that nothing runs after the last commit.
-        var whole = dry || all ? await connection.BeginTransactionAsync(cancellationToken) : null;
-        try
+        return await db.WithConnectionAsync<Ok<ImportReport>>(async connection =>
         {
-            async Task FlushAsync()
+            // A dry run or an atomic import keeps one transaction for everything and decides at the end; otherwise each
+            // batch is a transaction of its own, begun only when there is a batch, so that nothing runs after the last commit.
+            var whole = dry || all ? await connection.BeginTransactionAsync(cancellationToken) : null;
+            try
             {
-                if (batch.Count == 0)
+                async Task FlushAsync()
                 {
-                    return;
-                }
-
-                var transaction = whole ?? await connection.BeginTransactionAsync(cancellationToken);
-                try
-                {
-                    var outcome = await store.MergeAsync(connection, transaction, batch, registry, cancellationToken);
-                    if (whole is null)
+                    if (batch.Count == 0)
                     {
-                        await transaction.CommitAsync(cancellationToken);
+                        return;
                     }
 
-                    created += outcome.Created;
-                    updated += outcome.Updated;
-                    unchanged += outcome.Unchanged;
-                    companies += outcome.CompaniesCreated;
-                    products += outcome.ProductsCreated;
-                    rejected += outcome.Rejections.Count;
-                    rejections.AddRange(outcome.Rejections.Take(MaxListedRejections - rejections.Count));
-                }
-                finally
-                {
-                    if (whole is null)
+                    var transaction = whole ?? await connection.BeginTransactionAsync(cancellationToken);
+                    try
                     {
-                        await transaction.DisposeAsync();
+                        var outcome = await store.MergeAsync(connection, transaction, batch, registry, cancellationToken);
+                        if (whole is null)
+                        {
+                            await transaction.CommitAsync(cancellationToken);
+                        }
+
+                        created += outcome.Created;
+                        updated += outcome.Updated;
+                        unchanged += outcome.Unchanged;
+                        companies += outcome.CompaniesCreated;
+                        products += outcome.ProductsCreated;
+                        rejected += outcome.Rejections.Count;
+                        rejections.AddRange(outcome.Rejections.Take(MaxListedRejections - rejections.Count));
+                    }
+                    finally
+                    {
+                        if (whole is null)
+                        {
+                            await transaction.DisposeAsync();
+                        }
+                    }
+
+                    batch.Clear();
+                    batchChars = 0;
+                    logger.LogInformation("Import: {Rows} rows read, {Created} created, {Updated} updated, {Unchanged} unchanged, {Rejected} rejected",
+                        rows, created, updated, unchanged, rejected);
+                }
+
+                await foreach (var record in ImportReader.ReadAsync(mediaType, request.Body, cancellationToken))
+                {
+                    rows++;
+                    var (deal, rejection) = rules.Check(record);
+                    if (rejection is not null)
+                    {
+                        rejected++;
+                        if (rejections.Count < MaxListedRejections)
+                        {
+                            rejections.Add(rejection);
+                        }
+
+                        continue;
+                    }
+
+                    batch.Add(deal!);
+                    batchChars += deal!.Size;
+                    if (batch.Count == BatchSize || batchChars >= BatchChars)
+                    {
+                        await FlushAsync();
                     }
                 }
 
-                batch.Clear();
-                batchChars = 0;
-                logger.LogInformation("Import: {Rows} rows read, {Created} created, {Updated} updated, {Unchanged} unchanged, {Rejected} rejected",
-                    rows, created, updated, unchanged, rejected);
-            }
-
-            await foreach (var record in ImportReader.ReadAsync(mediaType, request.Body, cancellationToken))
-            {
-                rows++;
-                var (deal, rejection) = rules.Check(record);
-                if (rejection is not null)
+                await FlushAsync();
+                var writes = !dry && !(all && rejected > 0);
+                if (whole is not null)
                 {
-                    rejected++;
-                    if (rejections.Count < MaxListedRejections)
+                    if (writes)
                     {
-                        rejections.Add(rejection);
+                        await whole.CommitAsync(cancellationToken);
                     }
-
-                    continue;
+                    else
+                    {
+                        await whole.RollbackAsync(cancellationToken);
+                    }
                 }
 
-                batch.Add(deal!);
-                batchChars += deal!.Size;
-                if (batch.Count == BatchSize || batchChars >= BatchChars)
-                {
-                    await FlushAsync();
-                }
+                return TypedResults.Ok(new ImportReport(!writes, rows, created, updated, unchanged, rejected, companies, products,
+                    [.. rejections.OrderBy(r => r.Line)]));
             }
-
-            await FlushAsync();
-            var writes = !dry && !(all && rejected > 0);
-            if (whole is not null)
+            finally
             {
-                if (writes)
+                if (whole is not null)
                 {
-                    await whole.CommitAsync(cancellationToken);
-                }
-                else
-                {
-                    await whole.RollbackAsync(cancellationToken);
+                    await whole.DisposeAsync();
                 }
             }
-
-            return TypedResults.Ok(new ImportReport(!writes, rows, created, updated, unchanged, rejected, companies, products,
-                [.. rejections.OrderBy(r => r.Line)]));
-        }
-        finally
-        {
-            if (whole is not null)
-            {
-                await whole.DisposeAsync();
-            }
-        }
+        }, cancellationToken);
     }
 }

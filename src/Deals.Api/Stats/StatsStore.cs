@@ -55,9 +55,8 @@ public sealed class StatsStore(Db db)
     /// </summary>
     private Task<List<T>> AggregateAsync<T>(string sql, object parameters, bool groupsInIndexOrder, CancellationToken cancellationToken) =>
         db.HeavyAsync(
-            async () =>
+            () => db.WithConnectionAsync(async connection =>
             {
-                await using var connection = await db.OpenConnectionAsync(cancellationToken);
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 await connection.ExecuteAsync(new CommandDefinition(
                     Db.CustomPlanSql + (groupsInIndexOrder
@@ -67,7 +66,7 @@ public sealed class StatsStore(Db db)
                 var rows = (await connection.QueryAsync<T>(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken))).ToList();
                 await transaction.CommitAsync(cancellationToken);
                 return rows;
-            },
+            }, cancellationToken),
             cancellationToken);
 
     public async Task<List<YearStats>> YearsAsync(AcquisitionQuery query, CancellationToken cancellationToken)
