@@ -86,6 +86,31 @@ public sealed class BadInputTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Theory]
+    [InlineData("/v1/acquisitions?buyer=red%00hat", "buyer")]
+    [InlineData("/v1/acquisitions?target=qumranet%00", "target")]
+    [InlineData("/v1/acquisitions?buyer=Red%20Hat", "buyer")]
+    [InlineData("/v1/stats/years?target=%00", "target")]
+    [InlineData("/v1/audit?keyId=%00", "keyId")]
+    [InlineData("/v1/audit?keyId=1%0A2", "keyId")]
+    public async Task Filter_text_no_record_can_have_is_refused_naming_its_parameter(string uri, string field)
+    {
+        // Refused by the API, before PostgreSQL (which refuses text with NUL itself), and the same requests work after.
+        await Client.GetAsync(uri).ShouldBeValidationProblem(field);
+        await Client.GetAsync("/v1/acquisitions?buyer=red-hat&limit=1").ShouldBe(HttpStatusCode.OK);
+        await Client.GetAsync("/v1/audit?limit=1").ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Theory]
+    [InlineData("/v1/companies/red%01hat")]
+    [InlineData("/v1/companies/red%20hat/parents")]
+    [InlineData("/v1/companies/-red-hat/acquisitions")]
+    public async Task A_company_key_no_slug_can_have_is_404(string path)
+    {
+        await Client.GetAsync(path).ShouldBeProblem(HttpStatusCode.NotFound, "/problems/not-found");
+        await Client.GetAsync("/v1/companies/Red-Hat").ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Theory]
     [InlineData("garbage")]
     [InlineData("aWQ6LTE")]
     [InlineData("aWQ6OTk5OTk5OTk5OTk5OTk5OTk5OTk5")]

@@ -39,6 +39,11 @@ public static class AuditApi
             throw new RequestValidationException("entity", $"Expected one of: {string.Join(", ", Entities)}.");
         }
 
+        if (keyId is not null && (keyId.Length is 0 or > 200 || keyId.AsSpan().IndexOfAnyInRange('\0', ' ') >= 0 || !Validation.IsPlainText(keyId)))
+        {
+            throw new RequestValidationException("keyId", "Expected an API key id, such as 3.");
+        }
+
         var (take, after) = Paging.Parse(limit, cursor);
         var rows = await store.ListAsync(new AuditQuery(entity, id, keyId, from?.ToUniversalTime(), to?.ToUniversalTime()), after == 0 ? long.MaxValue : after, take + 1, cancellationToken);
         return TypedResults.Ok(Paging.ToPage(http, rows, take, e => e.Id));

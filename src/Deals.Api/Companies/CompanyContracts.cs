@@ -75,6 +75,12 @@ public readonly record struct CompanyKey(long? Id, string? Slug)
             ? new CompanyKey(id, null)
             : new CompanyKey(null, idOrSlug.ToLowerInvariant());
 
+    /// <summary>
+    /// False for a slug no company can have (stored slugs are checked against <see cref="Common.Slugs.IsValid"/>): such a key
+    /// names no company, and is never sent to PostgreSQL, which would refuse some of them (text with NUL).
+    /// </summary>
+    public bool CanExist => Id is not null || (Slug is not null && Common.Slugs.IsValid(Slug));
+
     public override string ToString() => Id?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Slug ?? "";
 }
 

@@ -82,6 +82,11 @@ public sealed class CompanyStore(Db db)
 
     public async Task<CompanyResponse?> GetAsync(CompanyKey key, CancellationToken cancellationToken)
     {
+        if (!key.CanExist)
+        {
+            return null;
+        }
+
         var row = await db.QuerySingleOrDefaultAsync<CompanyRow>(new CommandDefinition(
             key.Id is null ? BySlugSql : ByIdSql, new { key.Id, key.Slug }, cancellationToken: cancellationToken));
         return row?.ToResponse();
@@ -89,7 +94,7 @@ public sealed class CompanyStore(Db db)
 
     /// <summary>The id a key refers to, or null when no such company exists.</summary>
     public Task<long?> FindIdAsync(CompanyKey key, CancellationToken cancellationToken) =>
-        db.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+        !key.CanExist ? Task.FromResult<long?>(null) : db.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
             key.Id is null ? IdBySlugSql : IdExistsSql, new { key.Id, key.Slug }, cancellationToken: cancellationToken));
 
     /// <summary>

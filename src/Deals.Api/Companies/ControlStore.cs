@@ -82,6 +82,11 @@ public sealed class ControlStore(Db db)
     /// <summary>The company and its chain of parents, nearest first, in one statement; null when there is no such company.</summary>
     public async Task<(CompanySummary Company, List<Parent> Parents)?> ParentsAsync(CompanyKey key, DateOnly asOf, CancellationToken cancellationToken)
     {
+        if (!key.CanExist)
+        {
+            return null;
+        }
+
         var rows = await db.ReadAsync(new CommandDefinition(key.Id is null ? ParentsBySlugSql : ParentsByIdSql,
             new { key.Id, key.Slug, AsOf = asOf }, cancellationToken: cancellationToken), ReadEdge);
         return rows.Count == 0 ? null : (rows[0].Company, [.. rows.Skip(1).Select(r => new Parent(r.Company, r.Deal!))]);
