@@ -54,7 +54,8 @@ public static class Database
     /// (<c>deals.actor</c>). On 1M deals multiplexing cut PostgreSQL's CPU per GET by id from 0.40 to 0.28 ms,
     /// but under the fuzz test a multiplexed connection answered a new query with rows it did not expect
     /// ("Received unexpected backend message DataRow"), a 500 and a risk of one request reading another's
-    /// rows, so it is not the default. Npgsql 11 removes multiplexing altogether, so it is no path to faster
+    /// rows, so it is not the default. That is the message of a statement PostgreSQL refused while it was
+    /// being prepared (Db.ForgetPrepared), which a pooled connection is cleared of and a multiplexed one cannot be. Npgsql 11 removes multiplexing altogether, so it is no path to faster
     /// reads either: such a connection string will need the keyword dropped on that upgrade.
     /// </summary>
     public static NpgsqlDataSource CreateDataSource(string connectionString, bool forWrites = false)
