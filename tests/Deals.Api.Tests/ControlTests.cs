@@ -93,6 +93,18 @@ public sealed class ControlTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal(["jboss", "qumranet"], Slugs(redHat["acquired"]!, "company"));
         Assert.False((bool)tree["truncated"]!);
 
+        // Each node's deal is the deal as read by id, at every depth.
+        foreach (var node in new[] { redHat }.Concat(redHat["acquired"]!.AsArray()!))
+        {
+            var via = node!["via"]!;
+            var deal = await Client.GetAsync($"/v1/acquisitions/{(long)via["id"]!}").ShouldBe(HttpStatusCode.OK);
+            Assert.Equal((string?)deal["target"]!["slug"], (string?)node["company"]!["slug"]);
+            foreach (var field in new[] { "announcedOn", "closedOn", "price", "disposition" })
+            {
+                Assert.Equal(deal[field]?.ToJsonString(), via[field]?.ToJsonString());
+            }
+        }
+
         var shallow = await Client.GetAsync("/v1/companies/ibm/tree?depth=1").ShouldBe(HttpStatusCode.OK);
         Assert.Empty(shallow["acquired"]![0]!["acquired"]!.AsArray());
 

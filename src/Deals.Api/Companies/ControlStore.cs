@@ -57,26 +57,32 @@ public sealed class ControlStore(Db db)
     // Downward, breadth first, completed deals only. No ORDER BY: the LIMIT stops the recursion early.
     // Each step looks up the node's deals through the buyer index (OFFSET 0 keeps the planner from
     // turning the lookups into a scan of every deal, which a large tree's estimate would tempt it to).
+    // Each edge carries its deal's columns (as d, for EdgeColumns) instead of reading the deal again by id
+    // afterwards: on the 1M-deal database, half the buffers (21,000 against 42,000 for the busiest buyer at depth 3)
+    // and pgbench on five large trees 60-67 against 40-43 tx/s in three interleaved runs each.
     internal const string TreeSql = $"""
         WITH RECURSIVE tree AS (
-            SELECT a.id AS deal_id, a.buyer_id AS parent_id, a.target_id AS company_id, 1 AS depth, ARRAY[a.buyer_id, a.target_id] AS path
+            SELECT a.id, a.buyer_id AS parent_id, a.target_id AS company_id, 1 AS depth, ARRAY[a.buyer_id, a.target_id] AS path,
+                   a.announced_on, a.announced_precision, a.closed_on, a.closed_precision, a.price_amount, a.price_currency, a.disposition
             FROM acquisitions a
             WHERE a.buyer_id = @Id AND a.status = 'completed'
             UNION ALL
-            SELECT next.id, next.buyer_id, next.target_id, tree.depth + 1, tree.path || next.target_id
+            SELECT next.id, next.buyer_id, next.target_id, tree.depth + 1, tree.path || next.target_id,
+                   next.announced_on, next.announced_precision, next.closed_on, next.closed_precision, next.price_amount, next.price_currency,
+                   next.disposition
             FROM tree
             CROSS JOIN LATERAL (
-                SELECT a.id, a.buyer_id, a.target_id
+                SELECT a.id, a.buyer_id, a.target_id, a.announced_on, a.announced_precision, a.closed_on, a.closed_precision, a.price_amount,
+                       a.price_currency, a.disposition
                 FROM acquisitions a
                 WHERE a.buyer_id = tree.company_id AND a.status = 'completed'
                 OFFSET 0) next
             WHERE tree.depth < @Depth AND next.target_id <> ALL (tree.path)
         ),
-        edges AS (SELECT * FROM tree LIMIT @Limit)
-        SELECT {EdgeColumns}, e.parent_id, e.depth
-        FROM edges e
-        CROSS JOIN LATERAL (SELECT c.id, c.slug, c.name FROM companies c WHERE c.id = e.company_id OFFSET 0) c
-        CROSS JOIN LATERAL (SELECT d.* FROM acquisitions d WHERE d.id = e.deal_id OFFSET 0) d
+        d AS (SELECT * FROM tree LIMIT @Limit)
+        SELECT {EdgeColumns}, d.parent_id, d.depth
+        FROM d
+        CROSS JOIN LATERAL (SELECT c.id, c.slug, c.name FROM companies c WHERE c.id = d.company_id OFFSET 0) c
         """;
 
     /// <summary>The company and its chain of parents, nearest first, in one statement; null when there is no such company.</summary>
