@@ -1,6 +1,7 @@
 using System.Net;
 using Dapper;
 using Deals.Api.Tests.Infrastructure;
+using Npgsql;
 
 namespace Deals.Api.Tests;
 
@@ -199,6 +200,30 @@ public sealed class AcquisitionsTests(ApiFixture api) : IClassFixture<ApiFixture
         Assert.Equal("2015-06-01", (string?)stored["announcedOn"]);
         Assert.Equal("June", (string?)stored["notes"]);
         await Client.PatchJsonAsync($"/v1/acquisitions/{juneId}", """{"announcedOn": "2015-06"}""").ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Of_two_writers_storing_overlapping_dates_of_one_pair_at_once_the_second_is_a_409()
+    {
+        var (buyer, target) = await CompaniesAsync();
+
+        // The first writer has stored 2016 and not committed yet (a transaction of its own, straight to the database).
+        await using var first = new NpgsqlConnection(api.ConnectionString);
+        await first.OpenAsync();
+        await using var transaction = await first.BeginTransactionAsync();
+        var firstId = await first.ExecuteScalarAsync<long>(
+            "INSERT INTO acquisitions (buyer_id, target_id, announced_on, announced_precision) VALUES (@buyer, @target, '2016-01-01', 'year') RETURNING id",
+            new { buyer, target }, transaction);
+
+        // The second, through the API, cannot see that row yet: it must wait for the first to end, then refuse.
+        var second = Client.PostJsonAsync("/v1/acquisitions", Http.Json(new { buyerId = buyer, targetId = target, announcedOn = "2016-04-01" }));
+        var waited = await Task.WhenAny(second, Task.Delay(TimeSpan.FromSeconds(1))) != second;
+        await transaction.CommitAsync();
+
+        var problem = await second.ShouldBeProblem(HttpStatusCode.Conflict, "/problems/conflict");
+        Assert.True(waited, "the second writer answered before the first had committed");
+        Assert.Contains($"Acquisition {firstId} of the same buyer and target was announced 2016, which overlaps 2016-04-01", (string?)problem["detail"]);
+        Assert.Equal([firstId], await api.QueryAsync<long>("SELECT id FROM acquisitions WHERE buyer_id = @buyer AND target_id = @target", new { buyer, target }));
     }
 
     [Fact]
