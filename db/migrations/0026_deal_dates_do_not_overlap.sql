@@ -7,19 +7,12 @@
 --
 -- Checked once per statement, over the rows it wrote, so that an import of 20,000 deals costs one
 -- indexed join rather than 20,000 trigger calls; rows whose buyer, target and date did not change are
--- not checked, so a pair stored before this rule can still be edited. Deals the import merges never
--- reach the check: it matches overlapping dates itself. A GiST exclusion constraint would also cover two writes of the same pair at the same
+-- not checked, so a pair stored before this rule can still be edited. A period lasts a year at most,
+-- so an overlapping deal began less than 366 days before: the date range on the (buyer, target, date)
+-- key is bounded on both ends. Deals the import merges never reach the check: it matches overlapping
+-- dates itself. A GiST exclusion constraint would also cover two writes of the same pair at the same
 -- instant, but it made storing a deal 30–60% dearer (60,000 deals: 5.8–6.7 s against 4.1–4.5 s), and
 -- cannot be added to a database that already has such a pair.
--- Whether two partial-date periods (first day, last day) overlap, which for calendar years, months and days
--- means that one contains the other. Also bounded below (a period lasts a year at most, so one that overlaps
--- began less than 366 days before) so that both ends of a date key are an index range. PostgreSQL inlines it,
--- so the index conditions are derived as if written out. Used by this check, the import's deal matching and
--- a company merge's twins.
-CREATE FUNCTION partial_dates_overlap(first_on date, first_until date, second_on date, second_until date) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN first_on <= second_until AND first_on > second_on - 366 AND first_until >= second_on;
-
 CREATE FUNCTION acquisitions_refuse_overlap() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     clash record;
@@ -29,7 +22,8 @@ BEGIN
         INTO clash
         FROM new_rows n
         JOIN acquisitions a ON a.buyer_id = n.buyer_id AND a.target_id = n.target_id AND a.id <> n.id
-                           AND partial_dates_overlap(a.announced_on, a.announced_until, n.announced_on, n.announced_until)
+                           AND a.announced_on <= n.announced_until AND a.announced_on > n.announced_on - 366
+                           AND a.announced_until >= n.announced_on
         LIMIT 1;
     ELSE
         SELECT n.announced_on, n.announced_precision, a.id AS other_id, a.announced_on AS other_on, a.announced_precision AS other_precision
@@ -37,7 +31,8 @@ BEGIN
         FROM new_rows n
         JOIN old_rows o ON o.id = n.id
         JOIN acquisitions a ON a.buyer_id = n.buyer_id AND a.target_id = n.target_id AND a.id <> n.id
-                           AND partial_dates_overlap(a.announced_on, a.announced_until, n.announced_on, n.announced_until)
+                           AND a.announced_on <= n.announced_until AND a.announced_on > n.announced_on - 366
+                           AND a.announced_until >= n.announced_on
         WHERE (o.buyer_id, o.target_id, o.announced_on, o.announced_precision)
               IS DISTINCT FROM (n.buyer_id, n.target_id, n.announced_on, n.announced_precision)
         LIMIT 1;

@@ -147,7 +147,7 @@ public sealed class ImportStore
 
         -- Through the (buyer, target, date) key: with statistics behind a table the import is filling, this once took
         -- 14 s over 31 batches (0.6-1.0 s in the other runs of the same 269,549 deals). So the range on the key's date is
-        -- bounded on both sides (partial_dates_overlap, migration 0026) and scans are off.
+        -- bounded on both sides (partial_dates_overlap, migration 0029) and scans are off.
         SET LOCAL enable_seqscan = off;
         UPDATE import_pass p SET deal_id = (
             SELECT a.id FROM acquisitions a
