@@ -17,13 +17,10 @@ namespace Deals.Benchmarks;
 /// <remarks>
 /// The pgbench side sends the endpoint's parameters as parameters (pgbench variables), so PostgreSQL plans and
 /// caches the statement as it does for the API; where the API plans a query for its values every time
-/// (<see cref="Deals.Api.Common.Db.QueryPlannedAsync{T}"/>), so does pgbench (<see cref="PlannedForValues"/>).
+/// (<see cref="Deals.Api.Common.Db.QueryPlannedAsync{T}"/>), so does pgbench (<see cref="Db.CustomPlanOption"/>).
 /// </remarks>
 public sealed record Scenario(string Name, string Path, string? Lua, IReadOnlyList<string> PgBenchScripts, IReadOnlyList<int> ClientSweep,
-    IReadOnlyDictionary<string, string>? Variables = null, string? SessionOptions = null)
-{
-    public const string PlannedForValues = "-c plan_cache_mode=force_custom_plan";
-}
+    IReadOnlyDictionary<string, string>? Variables = null, string? SessionOptions = null);
 
 public static class Scenarios
 {
@@ -83,7 +80,7 @@ public static class Scenarios
                 new Dictionary<string, string> { ["asof"] = today }),
             new("stats-years", "/v1/stats/years?currency=USD", null,
                 [PgBench(StatsStore.YearsSql(years), ("Currency", ":currency"))], sweep,
-                new Dictionary<string, string> { ["currency"] = "USD" }, Scenario.PlannedForValues + " -c work_mem=64MB"),
+                new Dictionary<string, string> { ["currency"] = "USD" }, Db.CustomPlanOption + " -c work_mem=64MB"),
         ];
     }
 

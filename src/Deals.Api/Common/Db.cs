@@ -79,7 +79,7 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
     public Task<IEnumerable<T>> QueryPlannedAsync<T>(CommandDefinition command) =>
         RunHeavyAsync(async c =>
         {
-            using var grid = await c.QueryMultipleAsync(Planned(command));
+            using var grid = await c.QueryMultipleAsync(Planned(command, CustomPlanSql));
             await grid.ReadAsync();
             return await grid.ReadAsync<T>();
         }, command.CancellationToken);
@@ -99,7 +99,7 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
         RunHeavyAsync(c => ReadAsync(c, Planned(command, settings), map, skipFirstResult: true), command.CancellationToken);
 
     /// <summary>The command preceded by <paramref name="settings"/> (one statement), whose own (first) result the caller skips.</summary>
-    private static CommandDefinition Planned(CommandDefinition command, string settings = CustomPlanSql) =>
+    private static CommandDefinition Planned(CommandDefinition command, string settings) =>
         new(settings + command.CommandText, command.Parameters, command.Transaction, command.CommandTimeout, command.CommandType,
             command.Flags, command.CancellationToken);
 
@@ -143,8 +143,13 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
         }
     }
 
+    private const string CustomPlanSetting = "set_config('plan_cache_mode', 'force_custom_plan', true)";
+
     /// <summary>Plans the rest of the current transaction's statements for their parameter values.</summary>
-    public const string CustomPlanSql = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true);\n";
+    public const string CustomPlanSql = $"SELECT {CustomPlanSetting};\n";
+
+    /// <summary><see cref="CustomPlanSql"/> as a session option (<c>PGOPTIONS</c>), for tools that run the API's SQL as it does.</summary>
+    public const string CustomPlanOption = "-c plan_cache_mode=force_custom_plan";
 
     /// <summary>
     /// Join methods a page of deals never needs: it takes at most 501 deals and joins them to their companies by primary
@@ -156,11 +161,10 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
 
     /// <summary><see cref="CustomPlanSql"/> without <see cref="PageJoinsNotUsed"/>, for a list's page planned for its values.</summary>
     public static readonly string PagePlanSql =
-        "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)" + string.Concat(PageJoinsNotUsed.Select(s => $", set_config('{s}', 'off', true)")) + ";\n";
+        $"SELECT {CustomPlanSetting}" + string.Concat(PageJoinsNotUsed.Select(s => $", set_config('{s}', 'off', true)")) + ";\n";
 
     /// <summary>The same settings as session options (<c>PGOPTIONS</c>), for tools that run a page's SQL as the API does.</summary>
-    public static readonly string PagePlanOptions =
-        "-c plan_cache_mode=force_custom_plan" + string.Concat(PageJoinsNotUsed.Select(s => $" -c {s}=off"));
+    public static readonly string PagePlanOptions = CustomPlanOption + string.Concat(PageJoinsNotUsed.Select(s => $" -c {s}=off"));
 
     public Task<T?> QuerySingleOrDefaultAsync<T>(CommandDefinition command) =>
         RunAsync(c => c.QuerySingleOrDefaultAsync<T>(command), command.CancellationToken);
