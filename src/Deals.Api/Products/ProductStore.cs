@@ -45,16 +45,22 @@ public sealed class ProductStore(Db db)
         LIMIT @Take
         """;
 
-    // Candidates are the products it made and those carried to it by a deal; of the latter, those it still owns.
+    // Candidates are the products it made and those carried to it by a deal, read through the maker and buyer indexes
+    // and put in id order first (OFFSET 0 keeps PostgreSQL from deriving every candidate's owner before sorting); of
+    // those carried to it, the ones it still owns. Filtering products in id order instead read all of them for a
+    // company with fewer than a page (1M deals: 49-92 ms, now 0.1-1 ms; the busiest buyer 80-134, now 55-67 ms;
+    // through the API, random companies 32-35 requests/s at 8 connections, now 2,229-2,429).
     internal const string ByCompanySql = $"""
         SELECT * FROM (
             SELECT {Columns}
-            FROM products p
-            WHERE p.id > @After
-              AND (p.maker_id = @CompanyId
-                   OR p.id IN (SELECT ap.product_id FROM acquisition_products ap
-                               JOIN acquisitions a ON a.id = ap.acquisition_id
-                               WHERE a.buyer_id = @CompanyId))
+            FROM (SELECT c.id
+                  FROM (SELECT m.id FROM products m WHERE m.maker_id = @CompanyId AND m.id > @After
+                        UNION
+                        SELECT ap.product_id FROM acquisitions a JOIN acquisition_products ap ON ap.acquisition_id = a.id
+                        WHERE a.buyer_id = @CompanyId AND ap.product_id > @After) c
+                  ORDER BY c.id
+                  OFFSET 0) c
+            JOIN products p ON p.id = c.id
         ) x
         WHERE x.maker_id = @CompanyId OR x.owner_id = @CompanyId
         ORDER BY x.id
