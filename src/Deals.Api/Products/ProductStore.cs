@@ -32,16 +32,18 @@ public sealed class ProductStore(Db db)
         LIMIT @Take
         """;
 
-    // Typo-tolerant name search (pg_trgm), best match first; the cursor carries score and id.
+    // Typo-tolerant name search (pg_trgm), best match first; the cursor carries score and id. The score is computed once
+    // a match (OFFSET 0 keeps it a column): inlined, the cursor's condition and the sort computed it twice more
+    // ("engine 120" among 30,000 "Engine N" on 1M deals: 133-158 against 188-258 ms, same rows); owners for the page only.
     internal const string SearchSql = $"""
-        SELECT * FROM (
-            SELECT {Columns}, similarity(lower(p.name), @Q) AS score
-            FROM products p
-            WHERE (lower(p.name) % @Q OR lower(p.name) LIKE @Like)
-              AND (@Country::text IS NULL OR p.maker_id IN (SELECT m.id FROM companies m WHERE m.country = @Country::char(2)))
-        ) x
-        WHERE x.score < @AfterScore OR (x.score = @AfterScore AND x.id > @After)
-        ORDER BY x.score DESC, x.id
+        SELECT {Columns}, p.score
+        FROM (SELECT p.*, similarity(lower(p.name), @Q) AS score
+              FROM products p
+              WHERE (lower(p.name) % @Q OR lower(p.name) LIKE @Like)
+                AND (@Country::text IS NULL OR p.maker_id IN (SELECT m.id FROM companies m WHERE m.country = @Country::char(2)))
+              OFFSET 0) p
+        WHERE p.score < @AfterScore OR (p.score = @AfterScore AND p.id > @After)
+        ORDER BY p.score DESC, p.id
         LIMIT @Take
         """;
 
