@@ -66,6 +66,15 @@ public static class DealsApp
             try
             {
                 await reference.LoadAsync(dataSources.Primary, CancellationToken.None);
+                if (cluster is null && Database.PendingMigrations(connectionString, log) is [var first, ..] pending)
+                {
+                    // Serving anyway answered writes with 500s: the new SQL calls what only a pending migration creates.
+                    Console.Error.WriteLine(
+                        $"The database schema is older than this version of Deals ({pending.Length} migration(s) not run, from {first}): " +
+                        "run `dotnet run --project src/Deals.Api -- migrate` with the same ConnectionStrings__Deals, or start with Database__MigrateOnStart=true.");
+                    await dataSources.DisposeAsync();
+                    return null;
+                }
             }
             catch (NpgsqlException e) when (e is not PostgresException && cluster is null)
             {

@@ -28,21 +28,27 @@ public static class Database
     public static void Seed(string connectionString, ILogger logger) =>
         Apply(connectionString, "seed/", "seed_versions", logger);
 
+    /// <summary>The scripts of <c>db/migrations</c> this database has not run, in the order <see cref="Migrate"/> would run them.</summary>
+    public static string[] PendingMigrations(string connectionString, ILogger logger) =>
+        [.. Engine(connectionString, "migrations/", "schema_versions", logger).GetScriptsToExecute().Select(s => s.Name)];
+
     private static void Apply(string connectionString, string prefix, string journal, ILogger logger)
     {
-        var result = DeployChanges.To
-            .PostgresqlDatabase(connectionString)
-            .WithScriptsEmbeddedInAssembly(Scripts, name => name.StartsWith(prefix, StringComparison.Ordinal))
-            .JournalToPostgresqlTable("public", journal)
-            .WithTransactionPerScript()
-            .LogTo(new UpgradeLog(logger))
-            .Build()
-            .PerformUpgrade();
+        var result = Engine(connectionString, prefix, journal, logger).PerformUpgrade();
         if (!result.Successful)
         {
             throw new InvalidOperationException($"Applying {result.ErrorScript?.Name ?? prefix} failed: {result.Error.Message}", result.Error);
         }
     }
+
+    private static DbUp.Engine.UpgradeEngine Engine(string connectionString, string prefix, string journal, ILogger logger) =>
+        DeployChanges.To
+            .PostgresqlDatabase(connectionString)
+            .WithScriptsEmbeddedInAssembly(Scripts, name => name.StartsWith(prefix, StringComparison.Ordinal))
+            .JournalToPostgresqlTable("public", journal)
+            .WithTransactionPerScript()
+            .LogTo(new UpgradeLog(logger))
+            .Build();
 
     /// <summary>Session settings of every API connection (tools measuring the same SQL use them too).</summary>
     public const string SessionOptions = "-c jit=off";
