@@ -254,6 +254,20 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
         }
     }
 
+    [Fact]
+    public async Task Generated_deal_types_are_drawn_apart_from_prices()
+    {
+        // Each type's median price within a factor of two of all deals' (drawn from one number, asset purchases all cost over 800 million).
+        await using var connection = new NpgsqlConnection(data.ConnectionString);
+        var medians = (await connection.QueryAsync<(string Type, decimal Median)>("""
+            SELECT coalesce(type, 'all'), percentile_disc(0.5) WITHIN GROUP (ORDER BY price_amount)
+            FROM acquisitions WHERE price_currency = 'USD' GROUP BY ROLLUP (type)
+            """)).ToDictionary(r => r.Type, r => r.Median);
+
+        var all = medians["all"];
+        Assert.All(medians, m => Assert.InRange(m.Value, all / 2, all * 2));
+    }
+
     /// <summary>The keys of the row a client reaches after 1,000 pages of 50 (or the last row, when fewer match).</summary>
     private async Task<string[]?> DeepKeysAsync(AcquisitionQuery query, string sort)
     {

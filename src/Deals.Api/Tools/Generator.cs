@@ -39,7 +39,9 @@ public static class Generator
         JOIN companies m ON m.id = @FirstCompany + (g::bigint * 7919) % @Companies;
         """;
 
-    // Buyers follow a power law (random()^4: a few make thousands of deals); prices are log-normal-ish.
+    // Buyers follow a power law (random()^4: a few make thousands of deals); prices are log-normal-ish. Type, terms and
+    // disposition are drawn on their own: drawn from the price's and the currency's numbers, every asset purchase cost
+    // over 800 million, and a list of asset purchases by price read 225,000 deals for its first page.
     private const string DealsSql = """
         INSERT INTO acquisitions (buyer_id, target_id, announced_on, announced_precision, closed_on, closed_precision,
                                   status, price_amount, price_currency, type, terms, disposition)
@@ -51,9 +53,9 @@ public static class Generator
                status,
                CASE WHEN r1 < 0.3 THEN round(exp(13 + r3 * 10)::numeric, 2) END,
                CASE WHEN r1 < 0.3 THEN (ARRAY['USD','USD','USD','USD','USD','USD','EUR','EUR','GBP','JPY','CNY','INR','CAD','SEK','CHF','KRW'])[1 + (r2 * 16)::int % 16] END,
-               (ARRAY['acquisition','acquisition','acquisition','acquisition','acquisition','acquisition','merger','acquihire','asset-purchase','majority-stake'])[1 + (r3 * 10)::int % 10],
-               (ARRAY[NULL,'cash','stock','cash-and-stock'])[1 + (r1 * 40)::int % 4],
-               (ARRAY['subsidiary','subsidiary','subsidiary','subsidiary','subsidiary','subsidiary','subsidiary','division','division','merged','merged','product-only'])[1 + (r2 * 120)::int % 12]
+               (ARRAY['acquisition','acquisition','acquisition','acquisition','acquisition','acquisition','merger','acquihire','asset-purchase','majority-stake'])[1 + (r4 * 10)::int % 10],
+               (ARRAY[NULL,'cash','stock','cash-and-stock'])[1 + (r5 * 40)::int % 4],
+               (ARRAY['subsidiary','subsidiary','subsidiary','subsidiary','subsidiary','subsidiary','subsidiary','division','division','merged','merged','product-only'])[1 + (r6 * 120)::int % 12]
         FROM (
             -- One draw per buyer, target and year: dates of the same pair that contain one another (2016 and
             -- 2016-04-01) are one deal, which the database refuses to hold twice (migration 0026).
@@ -65,7 +67,7 @@ public static class Generator
                    (ARRAY['day','day','day','day','day','day','day','day','day','day','day','day','day','day','month','month','month','year'])[1 + floor(random() * 18)::int] AS precision,
                    (ARRAY['completed','completed','completed','completed','completed','completed','completed','completed','completed','completed',
                           'completed','completed','completed','completed','completed','completed','completed','announced','pending','terminated'])[1 + floor(random() * 20)::int] AS status,
-                   random() AS r1, random() AS r2, random() AS r3
+                   random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5, random() AS r6
             FROM generate_series(1, @Count) g
             ) drawn
             WHERE buyer <> target
