@@ -32,6 +32,7 @@ public static class DealsApp
 
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
         LocalPostgres? cluster = null;
+        var migrated = false; // by this start (the local cluster, or Database:MigrateOnStart): nothing can be pending
         if (!withDatabase)
         {
             // Only the document is wanted: nothing will connect.
@@ -47,10 +48,12 @@ public static class DealsApp
 
             connectionString = cluster.ConnectionString("deals");
             builder.Services.AddHostedService(_ => new LocalClusterLifetime(cluster));
+            migrated = true;
         }
         else if (builder.Configuration.GetValue<bool>("Database:MigrateOnStart"))
         {
             Database.Migrate(connectionString, log);
+            migrated = true;
         }
 
         var readConnectionString = builder.Configuration.GetConnectionString(ReadConnectionName);
@@ -66,7 +69,7 @@ public static class DealsApp
             try
             {
                 await reference.LoadAsync(dataSources.Primary, CancellationToken.None);
-                if (cluster is null && Database.PendingMigrations(connectionString, log) is [var first, ..] pending)
+                if (!migrated && Database.PendingMigrations(connectionString, log) is [var first, ..] pending)
                 {
                     // Serving anyway answered writes with 500s: the new SQL calls what only a pending migration creates.
                     Console.Error.WriteLine(

@@ -86,15 +86,12 @@ public sealed class PlanCacheTests : IAsyncLifetime
     public async Task A_page_is_planned_without_the_joins_it_never_needs_and_the_session_keeps_them()
     {
         // One pooled session: the settings hold for the page's own statement, not for what the session runs next.
-        var db = new Db(_source!);
-        var during = await db.ReadPlannedAsync(new CommandDefinition(
-            "SELECT current_setting('enable_hashjoin') || current_setting('enable_memoize') || current_setting('enable_mergejoin') || current_setting('plan_cache_mode')"),
-            r => r.GetString(0), Db.PagePlanSql);
+        var settings = $"SELECT {string.Concat(Db.PageJoinsNotUsed.Select(s => $"current_setting('{s}') || "))}current_setting('plan_cache_mode')";
+        var during = await new Db(_source!).ReadPlannedAsync(new CommandDefinition(settings), r => r.GetString(0), Db.PagePlanSql);
         Assert.Equal("offoffoffforce_custom_plan", during.Single());
 
         await using var connection = await _source!.OpenConnectionAsync();
-        Assert.Equal("ononauto", await connection.ExecuteScalarAsync<string>(
-            "SELECT current_setting('enable_hashjoin') || current_setting('enable_mergejoin') || current_setting('plan_cache_mode')"));
+        Assert.Equal("onononauto", await connection.ExecuteScalarAsync<string>(settings));
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
     [MemberData(nameof(Sorts))]
     public async Task Every_filter_with_every_sort_is_served_by_an_index_on_first_and_deep_pages(string sort)
     {
-        var busyBuyer = await ScalarAsync<long>("SELECT buyer_id FROM acquisitions GROUP BY 1 ORDER BY count(*) DESC LIMIT 1");
+        var busyBuyer = await BusiestBuyerAsync();
         var smallBuyer = await ScalarAsync<long>("SELECT buyer_id FROM acquisitions GROUP BY 1 ORDER BY count(*), 1 LIMIT 1");
         var target = await ScalarAsync<long>("SELECT target_id FROM acquisitions ORDER BY id LIMIT 1 OFFSET 500");
         var product = await ScalarAsync<long>("SELECT product_id FROM acquisition_products ORDER BY acquisition_id LIMIT 1");
@@ -197,7 +197,7 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
     [Fact]
     public async Task Search_relations_and_company_lists_are_served_by_indexes()
     {
-        var busyBuyer = await ScalarAsync<long>("SELECT buyer_id FROM acquisitions GROUP BY 1 ORDER BY count(*) DESC LIMIT 1");
+        var busyBuyer = await BusiestBuyerAsync();
         var target = await ScalarAsync<long>("SELECT target_id FROM acquisitions WHERE status = 'completed' ORDER BY id LIMIT 1 OFFSET 777");
         var product = await ScalarAsync<long>("SELECT product_id FROM acquisition_products ORDER BY acquisition_id LIMIT 1");
         // For the busiest buyer (5% of all deals) reading the product links whole is one of three plans alike (1M deals:
@@ -233,7 +233,7 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
     public async Task A_companys_products_are_read_through_its_own_products_and_deals_with_owners_derived_for_the_page_only()
     {
         // Filtering products in id order read every product for a company with fewer than a page of them.
-        var busyBuyer = await ScalarAsync<long>("SELECT buyer_id FROM acquisitions GROUP BY 1 ORDER BY count(*) DESC LIMIT 1");
+        var busyBuyer = await BusiestBuyerAsync();
         var smallMaker = await ScalarAsync<long>("""
             SELECT p.maker_id FROM products p
             WHERE NOT EXISTS (SELECT FROM acquisitions a WHERE a.buyer_id = p.maker_id)
@@ -319,6 +319,8 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
                         && Nodes(n).Any(c => (string?)c["Relation Name"] == "companies" && (string?)c["Alias"] is "b" or "t"))
             .Select(n => (double)n["Plan Rows"]!)
             .Where(rows => rows > take);
+
+    private Task<long> BusiestBuyerAsync() => ScalarAsync<long>("SELECT buyer_id FROM acquisitions GROUP BY 1 ORDER BY count(*) DESC LIMIT 1");
 
     /// <summary>The plan node and every node under it.</summary>
     private static IEnumerable<JsonNode> Nodes(JsonNode plan) =>
