@@ -62,7 +62,8 @@ public static class DealsApp
             new NpgsqlConnectionStringBuilder(connectionString).Multiplexing ? Database.CreateDataSource(connectionString) : primary,
             string.IsNullOrWhiteSpace(readConnectionString) || !withDatabase ? null : Database.CreateDataSource(readConnectionString),
             Math.Max(1, builder.Configuration.GetValue<int?>("Database:HeavyQuerySlots") ?? 2 * Environment.ProcessorCount),
-            Math.Max(0, builder.Configuration.GetValue<int?>("Database:ReadSlots") ?? 2 * Environment.ProcessorCount));
+            Math.Max(0, builder.Configuration.GetValue<int?>("Database:ReadSlots") ?? 2 * Environment.ProcessorCount),
+            Math.Max(0, builder.Configuration.GetValue<int?>("Database:LookupFlights") ?? 1));
         var reference = new ReferenceData();
         if (withDatabase)
         {
@@ -207,6 +208,10 @@ public static class DealsApp
 #if BENCHMARK
         // The HTTP limit of this process: a fixed small JSON document, no database. Benchmark builds only.
         app.MapGet("/_bench/fixed", () => TypedResults.Ok(new { id = 1, slug = "red-hat", name = "Red Hat" })).ExcludeFromDescription();
+        // Lookups by key made and statements sent for them so far (LookupBatches), so the benchmark can say how many keys a statement carried.
+        app.MapGet("/_bench/lookups", (DataSources sources) => sources.LookupBatches?.Counts is { } counts
+            ? TypedResults.Ok(new[] { counts.Lookups, counts.Statements })
+            : TypedResults.Ok(new[] { 0L, 0L })).ExcludeFromDescription();
 #endif
         return app;
     }

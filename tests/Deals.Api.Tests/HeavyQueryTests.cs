@@ -129,27 +129,7 @@ public sealed class HeavyQueryTests(OneHeavySlotFixture api) : IClassFixture<One
         Assert.Same(sources.PrimaryReads, scope.ServiceProvider.GetRequiredService<Db>().Source);
     }
 
-    /// <summary>A lock on <paramref name="table"/> that every query reading it waits for (company_aliases: every search), held until released.</summary>
-    private async Task<TableLock> LockAsync(string table)
-    {
-        var connection = new NpgsqlConnection(api.ConnectionString);
-        await connection.OpenAsync();
-        var transaction = await connection.BeginTransactionAsync();
-        await using var command = new NpgsqlCommand($"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE", connection, transaction);
-        await command.ExecuteNonQueryAsync();
-        return new TableLock(connection, transaction);
-    }
-
-    private sealed class TableLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
-    {
-        public Task ReleaseAsync() => transaction.CommitAsync();
-
-        public async ValueTask DisposeAsync()
-        {
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
-        }
-    }
+    private Task<TableLock> LockAsync(string table) => TableLock.TakeAsync(api.ConnectionString, table);
 
     private Task<long> RunningSearchesAsync() => RunningAsync(Search);
 

@@ -121,8 +121,8 @@ try
     var lines = new List<string>();
     var rssByRun = new List<(string Scenario, List<double> Peaks)>();
     Console.WriteLine();
-    Console.WriteLine("| scenario | deals req/s | p50 ms | p99 ms | errors | db limit tx/s (clients) | ratio_db | ratio_composed | CPU ms/req deals | CPU ms/req limit | API peak RSS MB |");
-    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    Console.WriteLine("| scenario | deals req/s | p50 ms | p99 ms | errors | db limit tx/s (clients) | ratio_db | ratio_composed | CPU ms/req deals | CPU ms/req limit | keys/lookup statement | API peak RSS MB |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var scenario in scenarios)
     {
         // Sweep pgbench's client count once each and repeat the best count once (full runs): the limit is the best
@@ -140,6 +140,9 @@ try
         Tools.Wrk(baseUrl + scenario.Path, scenario.Lua, Connections, warmUp, dealsCpu);
         // Each run's own peak RSS: the same load repeated must not need more memory each time.
         var runPeaks = new List<double>();
+        // Keys a lookup statement carried (a deal by id, a company by slug): 1 when each request sends its own, more when
+        // concurrent lookups share statements (LookupBatches); none for the other scenarios.
+        var lookupsBefore = await LookupsAsync(baseUrl);
         var measured = Median(runs, () =>
         {
             rss.Reset();
@@ -147,13 +150,17 @@ try
             runPeaks.Add(rss.PeakMb);
             return result;
         });
+        var lookupsAfter = await LookupsAsync(baseUrl);
+        var keysPerStatement = lookupsAfter[1] > lookupsBefore[1]
+            ? ((lookupsAfter[0] - lookupsBefore[0]) / (double)(lookupsAfter[1] - lookupsBefore[1])).ToString("0.0", culture)
+            : "–";
         rssByRun.Add((scenario.Name, runPeaks));
         var composed = 1 / (1 / database.Result.RequestsPerSecond + 1 / http.RequestsPerSecond);
         var ratioDb = measured.RequestsPerSecond / database.Result.RequestsPerSecond;
         var ratioComposed = measured.RequestsPerSecond / composed;
         var limitCpu = database.Result.CpuMsPerRequest + http.CpuMsPerRequest;
         Console.WriteLine(string.Create(culture, $"| {scenario.Name} | {measured.RequestsPerSecond:N0} | {measured.P50Ms:0.00} | {measured.P99Ms:0.00} | {measured.Errors} | " +
-            $"{database.Result.RequestsPerSecond:N0} ({database.Clients}) | {ratioDb:0.00} | {ratioComposed:0.00} | {measured.CpuMsPerRequest:0.000} | {limitCpu:0.000} | {runPeaks.Max():0} |"));
+            $"{database.Result.RequestsPerSecond:N0} ({database.Clients}) | {ratioDb:0.00} | {ratioComposed:0.00} | {measured.CpuMsPerRequest:0.000} | {limitCpu:0.000} | {keysPerStatement} | {runPeaks.Max():0} |"));
         lines.Add(string.Create(culture, $"scenario: {scenario.Name} deals={measured.RequestsPerSecond:0} ratio_db={ratioDb:0.00} ratio_composed={ratioComposed:0.00}"));
     }
 
@@ -239,6 +246,13 @@ finally
 
     await cluster.StopAsync();
     Directory.Delete(work, recursive: true);
+}
+
+// The API's lookups by key so far and the statements sent for them (benchmark builds only).
+static async Task<long[]> LookupsAsync(string baseUrl)
+{
+    using var http = new HttpClient();
+    return System.Text.Json.JsonSerializer.Deserialize<long[]>(await http.GetStringAsync(baseUrl + "/_bench/lookups"))!;
 }
 
 static LoadResult Median(int runs, Func<LoadResult> run) =>

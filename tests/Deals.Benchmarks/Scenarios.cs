@@ -59,9 +59,9 @@ public static class Scenarios
         return
         [
             new("acquisition-by-id", "/", RandomIdLua("/v1/acquisitions/", maxDeal),
-                [$"\\set id random(1, {maxDeal})\n" + PgBench(AcquisitionStore.ByIdSql, ("Id", ":id"))], single),
+                [$"\\set id random(1, {maxDeal})\n" + PgBench(KeyLookup.Sized(AcquisitionStore.ByIdsSql, 1), ("K0", ":id::bigint"))], single),
             new("company-by-slug", "/", ChoiceLua([.. slugs.Select(s => "/v1/companies/" + s)]),
-                [.. slugs.Select(s => PgBench(CompanyStore.BySlugSql, ("Slug", Literal(s))))], single),
+                [.. slugs.Select(s => PgBench(KeyLookup.Sized(CompanyStore.BySlugsSql, 1), ("K0", Literal(s))))], single),
             new("list-by-buyer", "/", ChoiceLua([.. buyers.Select(b => $"/v1/acquisitions?buyer={b}&sort=-announcedOn&limit=50")]),
                 [Choose("buyer", buyers) + PgBench(AcquisitionStore.ListSql(byBuyer, 51), ("BuyerId", ":buyer"))], sweep),
             new("list-filtered", "/v1/acquisitions?announcedFrom=2000&announcedTo=2005&minPrice=1000000&maxPrice=100000000&currency=USD&limit=50", null,

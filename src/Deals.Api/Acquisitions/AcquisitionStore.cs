@@ -45,6 +45,12 @@ public sealed class AcquisitionStore(Db db)
         """;
 
     internal const string ByIdSql = $"SELECT {Columns} {From} WHERE a.id = @Id";
+
+    /// <summary>Deals by id for the GET of one deal, as many at once as requests ask together (<see cref="LookupBatches"/>).</summary>
+    internal const string ByIdsSql = $"SELECT {Columns} {From} WHERE a.id = ANY (@Keys)";
+
+    private static readonly KeyLookup<long, AcquisitionResponse> ById =
+        new(ByIdsSql, (connection, statement) => Db.ReadAsync(connection, statement, ReadDeal), deal => deal.Id);
     internal const string ByBuyerSql = $"SELECT {Columns} {From} WHERE a.buyer_id = @CompanyId AND a.id > @After ORDER BY a.id LIMIT @Take";
     internal const string ByTargetSql = $"SELECT {Columns} {From} WHERE a.target_id = @CompanyId AND a.id > @After ORDER BY a.id LIMIT @Take";
 
@@ -94,11 +100,7 @@ public sealed class AcquisitionStore(Db db)
 
     private const string DeleteSql = "DELETE FROM acquisitions WHERE id = @Id AND (@Expected::timestamptz[] IS NULL OR updated_at = ANY (@Expected))";
 
-    public async Task<AcquisitionResponse?> GetAsync(long id, CancellationToken cancellationToken)
-    {
-        var rows = await db.ReadAsync(new CommandDefinition(ByIdSql, new { Id = id }, cancellationToken: cancellationToken), ReadDeal);
-        return rows.Count == 0 ? null : rows[0];
-    }
+    public Task<AcquisitionResponse?> GetAsync(long id, CancellationToken cancellationToken) => db.FindAsync(ById, id, cancellationToken);
 
     /// <summary>A page of the filtered, sorted list: <paramref name="take"/> rows after the query's cursor.</summary>
     public async Task<List<AcquisitionResponse>> ListAsync(AcquisitionQuery query, int take, CancellationToken cancellationToken)

@@ -8,7 +8,8 @@ namespace Deals.Api.Common;
 /// The app's PostgreSQL: the primary, and optionally a read source (<c>ConnectionStrings:DealsRead</c>,
 /// typically an Npgsql multi-host string over streaming replicas). One pooled data source each.
 /// </summary>
-public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource primaryReads, NpgsqlDataSource? read, int heavySlots, int readSlots = 0) : IAsyncDisposable
+public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource primaryReads, NpgsqlDataSource? read, int heavySlots, int readSlots = 0,
+    int lookupFlights = 1) : IAsyncDisposable
 {
     public NpgsqlDataSource Primary { get; } = primary;
 
@@ -37,6 +38,12 @@ public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource prima
     /// </summary>
     public SemaphoreSlim? ReadSlots { get; } = readSlots > 0 ? new(readSlots, readSlots) : null;
 
+    /// <summary>
+    /// Lookups by key (a deal by id, a company by id or slug) of concurrent reads, sent together: at most
+    /// <c>Database:LookupFlights</c> statements of each lookup out at once (default 1; 0: every request sends its own).
+    /// </summary>
+    public LookupBatches? LookupBatches { get; } = lookupFlights > 0 ? new LookupBatches(lookupFlights) : null;
+
     public async ValueTask DisposeAsync()
     {
         HeavySlots.Dispose();
@@ -61,7 +68,7 @@ public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource prima
 /// setting <c>deals.actor</c>, which the audit triggers record with every change.
 /// </summary>
 public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null, NpgsqlDataSource? fallback = null, string? actor = null, bool writes = false,
-    SemaphoreSlim? readSlots = null)
+    SemaphoreSlim? readSlots = null, LookupBatches? lookups = null)
 {
     private const string ActorSql = "SELECT set_config('deals.actor', @Actor, false)";
 
@@ -97,6 +104,23 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
     /// </summary>
     public Task<List<T>> ReadPlannedAsync<T>(CommandDefinition command, Func<DbDataReader, T> map, string settings = CustomPlanSql) =>
         RunHeavyAsync(c => ReadAsync(c, Planned(command, settings), map, skipFirstResult: true), command.CancellationToken);
+
+    /// <summary>
+    /// The row of <paramref name="key"/>, or null. A read sends it together with the same lookup of other requests
+    /// (<see cref="LookupBatches"/>); a writing request, which must see its own transaction's session, sends it alone.
+    /// </summary>
+    public async Task<T?> FindAsync<TKey, T>(KeyLookup<TKey, T> lookup, TKey key, CancellationToken cancellationToken)
+        where TKey : notnull
+        where T : class
+    {
+        if (writes || lookups is null)
+        {
+            return (await RunAsync(c => lookup.Read(c, lookup.Statement([key])), cancellationToken)).FirstOrDefault();
+        }
+
+        // The statement serves several requests: none of them can cancel it.
+        return await lookups.FindAsync(lookup, key, Source, work => RunAsync(work, readSlots, CancellationToken.None), cancellationToken);
+    }
 
     /// <summary>The command preceded by <paramref name="settings"/> (one statement), whose own (first) result the caller skips.</summary>
     private static CommandDefinition Planned(CommandDefinition command, string settings) =>

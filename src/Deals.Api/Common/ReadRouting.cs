@@ -29,8 +29,8 @@ public static class ReadRouting
             if (context is null || IsRead(context.Request.Method))
             {
                 return sources.Read is not null && context is not null && !context.Items.ContainsKey(UsePrimary)
-                    ? new Db(sources.Read, sources.HeavySlots, fallback: sources.PrimaryReads, readSlots: sources.ReadSlots)
-                    : new Db(sources.PrimaryReads, sources.HeavySlots, readSlots: sources.ReadSlots);
+                    ? new Db(sources.Read, sources.HeavySlots, fallback: sources.PrimaryReads, readSlots: sources.ReadSlots, lookups: sources.LookupBatches)
+                    : new Db(sources.PrimaryReads, sources.HeavySlots, readSlots: sources.ReadSlots, lookups: sources.LookupBatches);
             }
 
             return new Db(sources.Primary, sources.HeavySlots, actor: context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, writes: true);

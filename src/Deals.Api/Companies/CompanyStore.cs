@@ -19,7 +19,13 @@ public sealed class CompanyStore(Db db)
         """;
 
     private const string ByIdSql = $"SELECT {Columns} FROM companies c WHERE c.id = @Id";
-    internal const string BySlugSql = $"SELECT {Columns} FROM companies c WHERE c.slug = @Slug";
+
+    // The GET of one company, as many at once as requests ask together (LookupBatches).
+    internal const string ByIdsSql = $"SELECT {Columns} FROM companies c WHERE c.id = ANY (@Keys)";
+    internal const string BySlugsSql = $"SELECT {Columns} FROM companies c WHERE c.slug = ANY (@Keys)";
+
+    private static readonly KeyLookup<long, CompanyRow> ById = KeyLookup.Mapped<long, CompanyRow>(ByIdsSql, row => row.Id);
+    private static readonly KeyLookup<string, CompanyRow> BySlug = KeyLookup.Mapped<string, CompanyRow>(BySlugsSql, row => row.Slug);
     private const string ListSql = $"SELECT {Columns} FROM companies c WHERE c.id > @After ORDER BY c.id LIMIT @Take";
     internal const string ListByCountrySql = $"SELECT {Columns} FROM companies c WHERE c.country = @Country::char(2) AND c.id > @After ORDER BY c.id LIMIT @Take";
 
@@ -87,8 +93,7 @@ public sealed class CompanyStore(Db db)
             return null;
         }
 
-        var row = await db.QuerySingleOrDefaultAsync<CompanyRow>(new CommandDefinition(
-            key.Id is null ? BySlugSql : ByIdSql, new { key.Id, key.Slug }, cancellationToken: cancellationToken));
+        var row = key.Id is { } id ? await db.FindAsync(ById, id, cancellationToken) : await db.FindAsync(BySlug, key.Slug!, cancellationToken);
         return row?.ToResponse();
     }
 

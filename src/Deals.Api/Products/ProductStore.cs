@@ -20,7 +20,10 @@ public sealed class ProductStore(Db db)
 
     private const string Columns = $"p.id, p.slug, p.name, p.maker_id, {OwnerSql} AS owner_id, p.category, p.description, p.created_at, p.updated_at";
 
-    private const string ByIdSql = $"SELECT {Columns} FROM products p WHERE p.id = @Id";
+    // The GET of one product, as many at once as requests ask together (LookupBatches).
+    private const string ByIdsSql = $"SELECT {Columns} FROM products p WHERE p.id = ANY (@Keys)";
+    private static readonly KeyLookup<long, ProductRow> ById = KeyLookup.Mapped<long, ProductRow>(ByIdsSql, row => row.Id);
+
     private const string ListSql = $"SELECT {Columns} FROM products p WHERE p.id > @After ORDER BY p.id LIMIT @Take";
 
     // A product's country is its maker's.
@@ -105,7 +108,7 @@ public sealed class ProductStore(Db db)
 
     public async Task<ProductResponse?> GetAsync(long id, CancellationToken cancellationToken)
     {
-        var row = await db.QuerySingleOrDefaultAsync<ProductRow>(new CommandDefinition(ByIdSql, new { Id = id }, cancellationToken: cancellationToken));
+        var row = await db.FindAsync(ById, id, cancellationToken);
         return row?.ToResponse();
     }
 
