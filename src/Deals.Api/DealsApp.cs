@@ -209,9 +209,11 @@ public static class DealsApp
         // The HTTP limit of this process: a fixed small JSON document, no database. Benchmark builds only.
         app.MapGet("/_bench/fixed", () => TypedResults.Ok(new { id = 1, slug = "red-hat", name = "Red Hat" })).ExcludeFromDescription();
         // Lookups by key made and statements sent for them so far (LookupBatches), so the benchmark can say how many keys a statement carried.
-        app.MapGet("/_bench/lookups", (DataSources sources) => sources.LookupBatches?.Counts is { } counts
-            ? TypedResults.Ok(new[] { counts.Lookups, counts.Statements })
-            : TypedResults.Ok(new[] { 0L, 0L })).ExcludeFromDescription();
+        app.MapGet("/_bench/lookups", (DataSources sources) =>
+        {
+            var (lookups, statements) = sources.LookupBatches?.Counts ?? default;
+            return TypedResults.Ok(new { lookups, statements });
+        }).ExcludeFromDescription();
 #endif
         return app;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using Deals.Api.Common;
 using Deals.Api.Tests.Infrastructure;
@@ -31,6 +32,17 @@ public sealed class LookupBatchTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         var batches = api.Services.GetRequiredService<DataSources>().LookupBatches!;
         var (lookupsBefore, statementsBefore) = batches.Counts;
+        var keysPerStatement = new System.Collections.Concurrent.ConcurrentBag<int>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == LookupBatches.MeterName && instrument.Name == "deals.lookup.keys")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<int>((_, keys, _, _) => keysPerStatement.Add(keys));
+        listener.Start();
         await using (var blocker = await LockAsync(locked))
         {
             var out1 = api.Client.GetAsync(first);
@@ -54,6 +66,7 @@ public sealed class LookupBatchTests(ApiFixture api) : IClassFixture<ApiFixture>
         var (lookups, statements) = batches.Counts;
         Assert.Equal(later.Length + 1, lookups - lookupsBefore);
         Assert.Equal(2, statements - statementsBefore);
+        Assert.Contains(3, keysPerStatement); // the operators' metric: three distinct keys in the second statement
         Assert.Contains(later, path => expected[path].StartsWith("404 ", StringComparison.Ordinal));
     }
 

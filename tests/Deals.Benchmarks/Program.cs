@@ -252,7 +252,8 @@ finally
 static async Task<long[]> LookupsAsync(string baseUrl)
 {
     using var http = new HttpClient();
-    return System.Text.Json.JsonSerializer.Deserialize<long[]>(await http.GetStringAsync(baseUrl + "/_bench/lookups"))!;
+    var counts = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync(baseUrl + "/_bench/lookups"))!;
+    return [(long)counts["lookups"]!, (long)counts["statements"]!];
 }
 
 static LoadResult Median(int runs, Func<LoadResult> run) =>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Diagnostics.Metrics;
 using System.Numerics;
 using Dapper;
 using Npgsql;
@@ -80,6 +81,13 @@ public sealed class LookupBatches(int flights)
 {
     /// <summary>The most keys one statement asks for.</summary>
     public const int MaxBatch = 32;
+
+    /// <summary>The meter of the API's own instruments, exported with ASP.NET Core's and Npgsql's (<see cref="Observability"/>).</summary>
+    public const string MeterName = "Deals.Api";
+
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Histogram<int> KeysPerStatement =
+        Meter.CreateHistogram<int>("deals.lookup.keys", "{key}", "Keys one lookup statement carried: a deal, company or product by id or slug.");
 
     private readonly ConcurrentDictionary<(NpgsqlDataSource Source, object Lookup), object> _batchers = new();
 
@@ -180,6 +188,7 @@ public sealed class LookupBatches(int flights)
                 try
                 {
                     var keys = batch.Select(w => w.Key).Distinct().ToArray();
+                    KeysPerStatement.Record(keys.Length);
                     var rows = await run(connection => lookup.Read(connection, lookup.Statement(keys)));
                     var byKey = rows.ToDictionary(lookup.KeyOf);
                     foreach (var (key, found) in batch)

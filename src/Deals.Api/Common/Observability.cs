@@ -34,7 +34,7 @@ public static partial class Observability
                 .ConfigureResource(r => r.AddService("deals-api"))
                 .WithTracing(t => t.AddAspNetCoreInstrumentation(o => o.Filter = c => !c.Request.Path.StartsWithSegments("/health"))
                     .AddNpgsql().AddOtlpExporter())
-                .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddNpgsqlInstrumentation().AddOtlpExporter());
+                .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddNpgsqlInstrumentation().AddMeter(LookupBatches.MeterName).AddOtlpExporter());
         }
 
         builder.Services.AddResponseCompression(o =>
