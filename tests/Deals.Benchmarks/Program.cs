@@ -121,7 +121,7 @@ try
     var lines = new List<string>();
     var rssByRun = new List<(string Scenario, List<double> Peaks)>();
     Console.WriteLine();
-    Console.WriteLine("| scenario | deals req/s | p50 ms | p99 ms | errors | db limit tx/s (clients) | ratio_db | ratio_composed | CPU ms/req deals | CPU ms/req limit | keys/lookup statement | API peak RSS MB |");
+    Console.WriteLine("| scenario | deals req/s | p50 ms | p99 ms | errors | db limit tx/s (clients) | ratio_db | ratio_composed | CPU ms/req deals | CPU ms/req limit | lookups/statement | API peak RSS MB |");
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var scenario in scenarios)
     {
@@ -140,8 +140,8 @@ try
         Tools.Wrk(baseUrl + scenario.Path, scenario.Lua, Connections, warmUp, dealsCpu);
         // Each run's own peak RSS: the same load repeated must not need more memory each time.
         var runPeaks = new List<double>();
-        // Keys a lookup statement carried (a deal by id, a company by slug): 1 when each request sends its own, more when
-        // concurrent lookups share statements (LookupBatches); none for the other scenarios.
+        // Lookups a lookup statement served (a deal by id, a company by slug; the same key twice counts twice): 1 when
+        // each request sends its own, more when concurrent lookups share statements (LookupBatches); none elsewhere.
         var lookupsBefore = await LookupsAsync(baseUrl);
         var measured = Median(runs, () =>
         {

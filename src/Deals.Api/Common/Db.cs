@@ -40,7 +40,7 @@ public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource prima
 
     /// <summary>
     /// Lookups by key (a deal by id, a company by id or slug) of concurrent reads, sent together: at most
-    /// <c>Database:LookupFlights</c> statements of each lookup out at once (default 1; 0: every request sends its own).
+    /// <c>Database:LookupFlights</c> statements of each lookup out at once per database server (default 1; 0: every request sends its own).
     /// </summary>
     public LookupBatches? LookupBatches { get; } = lookupFlights > 0 ? new LookupBatches(lookupFlights) : null;
 
@@ -115,7 +115,7 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
     {
         if (writes || lookups is null)
         {
-            return (await RunAsync(c => lookup.Read(c, lookup.Statement([key])), cancellationToken)).FirstOrDefault();
+            return (await RunAsync(c => lookup.Read(c, lookup.Statement([key], cancellationToken)), cancellationToken)).FirstOrDefault();
         }
 
         // The statement serves several requests: none of them can cancel it.

@@ -17,36 +17,41 @@ public sealed class KeyLookup<TKey, T>
     where TKey : notnull
     where T : class
 {
-    // By statement size: 1, 2, 4 ... MaxBatch keys.
+    // By statement size (KeyLookup.Sizes): the SQL for 1, 4, 16 and 64 keys.
     private readonly string[] _sql;
 
-    public KeyLookup(string sql, Func<DbConnection, CommandDefinition, Task<List<T>>> read, Func<T, TKey> keyOf)
+    public KeyLookup(string name, string sql, Func<DbConnection, CommandDefinition, Task<List<T>>> read, Func<T, TKey> keyOf)
     {
+        Name = name;
         Read = read;
         KeyOf = keyOf;
-        _sql = [.. Enumerable.Range(0, BitOperations.Log2(LookupBatches.MaxBatch) + 1).Select(i => KeyLookup.Sized(sql, 1 << i))];
+        _sql = [.. KeyLookup.Sizes.Select(size => KeyLookup.Sized(sql, size))];
     }
+
+    /// <summary>What the lookup finds, as the <c>deals.lookup</c> tag of its metric (<c>acquisition-by-id</c>).</summary>
+    public string Name { get; }
 
     public Func<DbConnection, CommandDefinition, Task<List<T>>> Read { get; }
 
     public Func<T, TKey> KeyOf { get; }
 
     /// <summary>
-    /// The statement for <paramref name="keys"/>: one of a few sizes (powers of two), the last key repeated to fill it.
+    /// The statement for <paramref name="keys"/>: one of a few sizes, the last key repeated to fill it.
     /// An array parameter (<c>= ANY (@Keys)</c>) would do for every size, but PostgreSQL cannot tell how many keys it
     /// holds until it sees them, so it planned every execution afresh, about 1 ms each (a deal by id fell from 5,900
-    /// to 1,200 requests a second); a fixed number of parameters is planned once per connection.
+    /// to 1,200 requests a second); a fixed number of parameters is planned once per connection. Four sizes, so the
+    /// four lookups take 16 of each connection's 64 automatically prepared statements.
     /// </summary>
-    public CommandDefinition Statement(IReadOnlyList<TKey> keys)
+    public CommandDefinition Statement(IReadOnlyList<TKey> keys, CancellationToken cancellationToken = default)
     {
-        var size = (int)BitOperations.RoundUpToPowerOf2((uint)keys.Count);
+        var index = Array.FindIndex(KeyLookup.Sizes, size => size >= keys.Count);
         var parameters = new DynamicParameters();
-        for (var k = 0; k < size; k++)
+        for (var k = 0; k < KeyLookup.Sizes[index]; k++)
         {
             parameters.Add($"K{k}", keys[Math.Min(k, keys.Count - 1)]);
         }
 
-        return new CommandDefinition(_sql[BitOperations.Log2((uint)size)], parameters);
+        return new CommandDefinition(_sql[index], parameters, cancellationToken: cancellationToken);
     }
 }
 
@@ -54,11 +59,14 @@ public static class KeyLookup
 {
     private const string Keys = "ANY (@Keys)";
 
+    /// <summary>How many keys a lookup statement may carry: the first size that holds them all.</summary>
+    internal static readonly int[] Sizes = [1, 4, 16, LookupBatches.MaxBatch];
+
     /// <summary>A lookup whose rows Dapper maps by column name.</summary>
-    public static KeyLookup<TKey, T> Mapped<TKey, T>(string sql, Func<T, TKey> keyOf)
+    public static KeyLookup<TKey, T> Mapped<TKey, T>(string name, string sql, Func<T, TKey> keyOf)
         where TKey : notnull
         where T : class =>
-        new(sql, async (connection, statement) => [.. await connection.QueryAsync<T>(statement)], keyOf);
+        new(name, sql, async (connection, statement) => [.. await connection.QueryAsync<T>(statement)], keyOf);
 
     /// <summary>A lookup's SQL for <paramref name="size"/> keys, as parameters <c>@K0</c>, <c>@K1</c> and on.</summary>
     public static string Sized(string sql, int size) =>
@@ -68,36 +76,39 @@ public static class KeyLookup
 }
 
 /// <summary>
-/// Lookups by key that arrive together go to PostgreSQL together. A lookup that finds no other in flight is sent
-/// at once, alone, so a lone request waits for nothing; the lookups that arrive while statements are out (at most
-/// <see cref="Flights"/> at a time, the read slots) wait for the next one to return and then go as one statement
-/// for up to <see cref="MaxBatch"/> keys. Every statement costs PostgreSQL and Npgsql a round trip whatever its size:
-/// pgbench on a deal by id (1M deals, 8 clients) served 24,200–27,600 statements a second of one id, and
-/// 49,300 deals a second in statements of 4 ids, 54,800 in statements of 8.
-/// Each lookup still gets its own row, from the statement that runs after it arrives, so it sees every write
-/// committed before its request was made (<see cref="ReadRouting"/> decides the server, as for any read).
+/// Lookups by key that arrive together go to PostgreSQL together. A lookup that finds no statement of its kind out
+/// is sent at once, alone; one that arrives while <see cref="Flights"/> statements of its kind are out (per lookup and
+/// per database server) waits for one to return, up to one round trip, and then goes with the others that waited, up
+/// to <see cref="MaxBatch"/> keys a statement. Every statement costs PostgreSQL and Npgsql a round trip whatever its
+/// size: pgbench on a deal by id (1M deals, 8 clients) served 24,200–27,600 statements a second of one id, and 49,300
+/// deals a second in statements of 4 ids, 54,800 in statements of 8.
+/// Each lookup still gets its own row, from a statement sent after it arrived, so it sees every write committed
+/// before its request was made (<see cref="ReadRouting"/> decides the server, as for any read).
 /// </summary>
 public sealed class LookupBatches(int flights)
 {
     /// <summary>The most keys one statement asks for.</summary>
-    public const int MaxBatch = 32;
+    public const int MaxBatch = 64;
 
     /// <summary>The meter of the API's own instruments, exported with ASP.NET Core's and Npgsql's (<see cref="Observability"/>).</summary>
     public const string MeterName = "Deals.Api";
 
+    /// <summary>A histogram of the distinct keys each statement carried, tagged with the lookup and the database.</summary>
+    public const string KeysMetric = "deals.lookup.keys";
+
     private static readonly Meter Meter = new(MeterName);
     private static readonly Histogram<int> KeysPerStatement =
-        Meter.CreateHistogram<int>("deals.lookup.keys", "{key}", "Keys one lookup statement carried: a deal, company or product by id or slug.");
+        Meter.CreateHistogram<int>(KeysMetric, "{key}", "Distinct keys one lookup statement carried: a deal, company or product by id or slug.");
 
     private readonly ConcurrentDictionary<(NpgsqlDataSource Source, object Lookup), object> _batchers = new();
 
-    /// <summary>How many statements of one lookup may be out at once.</summary>
+    /// <summary>How many statements of one lookup may be out at once, per database server.</summary>
     public int Flights { get; } = Math.Max(1, flights);
 
     /// <summary>Lookups made, and statements sent for them, since start: their ratio is the mean batch.</summary>
     public (long Lookups, long Statements) Counts => (Interlocked.Read(ref _lookups), Interlocked.Read(ref _statements));
 
-    /// <summary>Lookups waiting for a statement now.</summary>
+    /// <summary>Lookups waiting for a statement now (not those whose requests gave up).</summary>
     public int Waiting => _batchers.Values.Sum(b => ((IWaiting)b).Waiting);
 
     private long _lookups;
@@ -113,7 +124,7 @@ public sealed class LookupBatches(int flights)
         where T : class
     {
         Interlocked.Increment(ref _lookups);
-        var batcher = (Batcher<TKey, T>)_batchers.GetOrAdd((source, lookup), _ => new Batcher<TKey, T>(this, lookup));
+        var batcher = (Batcher<TKey, T>)_batchers.GetOrAdd((source, lookup), _ => new Batcher<TKey, T>(this, lookup, source));
         return batcher.FindAsync(key, run, cancellationToken);
     }
 
@@ -122,12 +133,18 @@ public sealed class LookupBatches(int flights)
         int Waiting { get; }
     }
 
-    private sealed class Batcher<TKey, T>(LookupBatches owner, KeyLookup<TKey, T> lookup) : IWaiting
+    private sealed class Batcher<TKey, T>(LookupBatches owner, KeyLookup<TKey, T> lookup, NpgsqlDataSource source) : IWaiting
         where TKey : notnull
         where T : class
     {
         private readonly Lock _gate = new();
-        private readonly List<(TKey Key, TaskCompletionSource<T?> Found)> _waiting = [];
+        private readonly List<Waiter> _waiting = [];
+        private readonly KeyValuePair<string, object?>[] _tags =
+        [
+            new("deals.lookup", lookup.Name),
+            new("db.namespace", new NpgsqlConnectionStringBuilder(source.ConnectionString).Database),
+        ];
+
         private int _flying;
 
         public int Waiting
@@ -136,7 +153,7 @@ public sealed class LookupBatches(int flights)
             {
                 lock (_gate)
                 {
-                    return _waiting.Count;
+                    return _waiting.Count(w => !w.Found.Task.IsCompleted);
                 }
             }
         }
@@ -145,10 +162,14 @@ public sealed class LookupBatches(int flights)
         {
             // Answered on the thread pool, not on the thread that read the statement's rows, which goes on to the next waiter.
             var found = new TaskCompletionSource<T?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            // A request that gives up stops waiting and leaves the queue; a statement already sent runs on for the others.
+            var giveUp = cancellationToken.CanBeCanceled
+                ? cancellationToken.UnsafeRegister(static (state, token) => ((TaskCompletionSource<T?>)state!).TrySetCanceled(token), found)
+                : default;
             bool fly;
             lock (_gate)
             {
-                _waiting.Add((key, found));
+                _waiting.Add(new Waiter(key, found, giveUp));
                 fly = _flying < owner.Flights;
                 if (fly)
                 {
@@ -161,49 +182,79 @@ public sealed class LookupBatches(int flights)
                 _ = FlyAsync(run);
             }
 
-            // A request that gives up stops waiting; the statement, shared with others, runs on.
-            return found.Task.WaitAsync(cancellationToken);
+            return found.Task;
         }
 
         /// <summary>Sends statements while lookups wait, each for as many of them as it may take.</summary>
         private async Task FlyAsync(Func<Func<DbConnection, Task<List<T>>>, Task<List<T>>> run)
         {
-            while (true)
+            while (TakeBatch() is { } batch)
             {
-                List<(TKey Key, TaskCompletionSource<T?> Found)> batch;
-                lock (_gate)
-                {
-                    if (_waiting.Count == 0)
-                    {
-                        _flying--;
-                        return;
-                    }
-
-                    var take = Math.Min(_waiting.Count, MaxBatch);
-                    batch = _waiting.GetRange(0, take);
-                    _waiting.RemoveRange(0, take);
-                }
-
-                Interlocked.Increment(ref owner._statements);
                 try
                 {
+                    Interlocked.Increment(ref owner._statements);
                     var keys = batch.Select(w => w.Key).Distinct().ToArray();
-                    KeysPerStatement.Record(keys.Length);
+                    KeysPerStatement.Record(keys.Length, _tags);
                     var rows = await run(connection => lookup.Read(connection, lookup.Statement(keys)));
-                    var byKey = rows.ToDictionary(lookup.KeyOf);
-                    foreach (var (key, found) in batch)
+                    var byKey = new Dictionary<TKey, T>(rows.Count);
+                    foreach (var row in rows)
                     {
-                        found.TrySetResult(byKey.GetValueOrDefault(key));
+                        byKey.TryAdd(lookup.KeyOf(row), row); // the first row of a key, as a lookup alone took it
+                    }
+
+                    foreach (var waiter in batch)
+                    {
+                        waiter.Found.TrySetResult(byKey.GetValueOrDefault(waiter.Key));
                     }
                 }
                 catch (Exception e)
                 {
-                    foreach (var (_, found) in batch)
+                    foreach (var waiter in batch)
                     {
-                        found.TrySetException(e);
+                        waiter.Found.TrySetException(e);
+                    }
+                }
+                finally
+                {
+                    foreach (var waiter in batch)
+                    {
+                        waiter.GiveUp.Dispose();
                     }
                 }
             }
         }
+
+        /// <summary>Up to <see cref="MaxBatch"/> waiting lookups, skipping those given up; null (and one flight fewer) when none wait.</summary>
+        private List<Waiter>? TakeBatch()
+        {
+            lock (_gate)
+            {
+                var batch = new List<Waiter>();
+                var taken = 0;
+                while (taken < _waiting.Count && batch.Count < MaxBatch)
+                {
+                    var waiter = _waiting[taken++];
+                    if (waiter.Found.Task.IsCompleted)
+                    {
+                        waiter.GiveUp.Dispose();
+                    }
+                    else
+                    {
+                        batch.Add(waiter);
+                    }
+                }
+
+                _waiting.RemoveRange(0, taken);
+                if (batch.Count == 0)
+                {
+                    _flying--;
+                    return null;
+                }
+
+                return batch;
+            }
+        }
+
+        private readonly record struct Waiter(TKey Key, TaskCompletionSource<T?> Found, CancellationTokenRegistration GiveUp);
     }
 }

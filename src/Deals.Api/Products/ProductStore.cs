@@ -22,7 +22,7 @@ public sealed class ProductStore(Db db)
 
     // The GET of one product, as many at once as requests ask together (LookupBatches).
     private const string ByIdsSql = $"SELECT {Columns} FROM products p WHERE p.id = ANY (@Keys)";
-    private static readonly KeyLookup<long, ProductRow> ById = KeyLookup.Mapped<long, ProductRow>(ByIdsSql, row => row.Id);
+    private static readonly KeyLookup<long, ProductRow> ById = KeyLookup.Mapped<long, ProductRow>("product-by-id", ByIdsSql, row => row.Id);
 
     private const string ListSql = $"SELECT {Columns} FROM products p WHERE p.id > @After ORDER BY p.id LIMIT @Take";
 
