@@ -51,6 +51,7 @@ public sealed class AcquisitionStore(Db db)
 
     private static readonly KeyLookup<long, AcquisitionResponse> ById =
         new("acquisition-by-id", ByIdsSql, (connection, statement) => Db.ReadAsync(connection, statement, ReadDeal), deal => deal.Id);
+
     internal const string ByBuyerSql = $"SELECT {Columns} {From} WHERE a.buyer_id = @CompanyId AND a.id > @After ORDER BY a.id LIMIT @Take";
     internal const string ByTargetSql = $"SELECT {Columns} {From} WHERE a.target_id = @CompanyId AND a.id > @After ORDER BY a.id LIMIT @Take";
 

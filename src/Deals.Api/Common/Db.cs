@@ -39,7 +39,7 @@ public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource prima
     public SemaphoreSlim? ReadSlots { get; } = readSlots > 0 ? new(readSlots, readSlots) : null;
 
     /// <summary>
-    /// Lookups by key (a deal by id, a company by id or slug) of concurrent reads, sent together: at most
+    /// Lookups by key (a deal or product by id, a company by id or slug) of concurrent reads, sent together: at most
     /// <c>Database:LookupFlights</c> statements of each lookup out at once per database server (default 1; 0: every request sends its own).
     /// </summary>
     public LookupBatches? LookupBatches { get; } = lookupFlights > 0 ? new LookupBatches(lookupFlights) : null;
@@ -107,7 +107,7 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
 
     /// <summary>
     /// The row of <paramref name="key"/>, or null. A read sends it together with the same lookup of other requests
-    /// (<see cref="LookupBatches"/>); a writing request, which must see its own transaction's session, sends it alone.
+    /// (<see cref="LookupBatches"/>); a writing request sends it alone, on the primary, as it sends all its statements.
     /// </summary>
     public async Task<T?> FindAsync<TKey, T>(KeyLookup<TKey, T> lookup, TKey key, CancellationToken cancellationToken)
         where TKey : notnull

@@ -26,6 +26,7 @@ public sealed class CompanyStore(Db db)
 
     private static readonly KeyLookup<long, CompanyRow> ById = KeyLookup.Mapped<long, CompanyRow>("company-by-id", ByIdsSql, row => row.Id);
     private static readonly KeyLookup<string, CompanyRow> BySlug = KeyLookup.Mapped<string, CompanyRow>("company-by-slug", BySlugsSql, row => row.Slug);
+
     private const string ListSql = $"SELECT {Columns} FROM companies c WHERE c.id > @After ORDER BY c.id LIMIT @Take";
     internal const string ListByCountrySql = $"SELECT {Columns} FROM companies c WHERE c.country = @Country::char(2) AND c.id > @After ORDER BY c.id LIMIT @Take";
 
