@@ -208,7 +208,7 @@ public static class DealsApp
 #if BENCHMARK
         // The HTTP limit of this process: a fixed small JSON document, no database. Benchmark builds only.
         app.MapGet("/_bench/fixed", () => TypedResults.Ok(new { id = 1, slug = "red-hat", name = "Red Hat" })).ExcludeFromDescription();
-        // Lookups by key made and statements sent for them so far (LookupBatches), so the benchmark can say how many keys a statement carried.
+        // Lookups by key made and statements sent for them so far (LookupBatches), so the benchmark can say how many lookups a statement served.
         app.MapGet("/_bench/lookups", (DataSources sources) =>
         {
             var (lookups, statements) = sources.LookupBatches?.Counts ?? default;

@@ -151,7 +151,7 @@ try
             return result;
         });
         var lookupsAfter = await LookupsAsync(baseUrl);
-        var keysPerStatement = lookupsAfter[1] > lookupsBefore[1]
+        var lookupsPerStatement = lookupsAfter[1] > lookupsBefore[1]
             ? ((lookupsAfter[0] - lookupsBefore[0]) / (double)(lookupsAfter[1] - lookupsBefore[1])).ToString("0.0", culture)
             : "–";
         rssByRun.Add((scenario.Name, runPeaks));
@@ -160,7 +160,7 @@ try
         var ratioComposed = measured.RequestsPerSecond / composed;
         var limitCpu = database.Result.CpuMsPerRequest + http.CpuMsPerRequest;
         Console.WriteLine(string.Create(culture, $"| {scenario.Name} | {measured.RequestsPerSecond:N0} | {measured.P50Ms:0.00} | {measured.P99Ms:0.00} | {measured.Errors} | " +
-            $"{database.Result.RequestsPerSecond:N0} ({database.Clients}) | {ratioDb:0.00} | {ratioComposed:0.00} | {measured.CpuMsPerRequest:0.000} | {limitCpu:0.000} | {keysPerStatement} | {runPeaks.Max():0} |"));
+            $"{database.Result.RequestsPerSecond:N0} ({database.Clients}) | {ratioDb:0.00} | {ratioComposed:0.00} | {measured.CpuMsPerRequest:0.000} | {limitCpu:0.000} | {lookupsPerStatement} | {runPeaks.Max():0} |"));
         lines.Add(string.Create(culture, $"scenario: {scenario.Name} deals={measured.RequestsPerSecond:0} ratio_db={ratioDb:0.00} ratio_composed={ratioComposed:0.00}"));
     }
 

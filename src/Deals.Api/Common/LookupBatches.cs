@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Diagnostics.Metrics;
-using System.Numerics;
 using Dapper;
 using Npgsql;
 
@@ -124,7 +123,9 @@ public sealed class LookupBatches(int flights)
         where T : class
     {
         Interlocked.Increment(ref _lookups);
-        var batcher = (Batcher<TKey, T>)_batchers.GetOrAdd((source, lookup), _ => new Batcher<TKey, T>(this, lookup, source));
+        // Static factory with its argument: a capturing lambda would allocate on every lookup, found or not.
+        var batcher = (Batcher<TKey, T>)_batchers.GetOrAdd((source, lookup),
+            static (key, owner) => new Batcher<TKey, T>(owner, (KeyLookup<TKey, T>)key.Lookup, key.Source), this);
         return batcher.FindAsync(key, run, cancellationToken);
     }
 
