@@ -20,7 +20,7 @@ public sealed class NoLookupBatchesFixture : ApiFixture
 }
 
 /// <summary>
-/// A deal, company or product by key: the lookups that arrive while one of the same kind is in PostgreSQL wait in the
+/// A deal, company or product by key, or a chain of control: the lookups that arrive while one of the same kind is in PostgreSQL wait in the
 /// API and then go as one statement (<see cref="LookupBatches"/>), and each request still gets its own answer.
 /// </summary>
 public sealed class LookupBatchTests(LookupBatchFixture api) : IClassFixture<LookupBatchFixture>
@@ -32,6 +32,9 @@ public sealed class LookupBatchTests(LookupBatchFixture api) : IClassFixture<Loo
     [InlineData("companies", "/v1/companies/red-hat", new[] { "/v1/companies/no-such-company", "/v1/companies/ibm", "/v1/companies/IBM", "/v1/companies/qumranet", "/v1/companies/red-hat" })]
     [InlineData("companies", "/v1/companies/1", new[] { "/v1/companies/999999", "/v1/companies/3", "/v1/companies/3", "/v1/companies/2", "/v1/companies/1" })]
     [InlineData("products", "/v1/products/1", new[] { "/v1/products/999999", "/v1/products/3", "/v1/products/3", "/v1/products/2", "/v1/products/1" })]
+    // A chain's key is the company and the date: Qumranet today and as of 2008 are two chains of one statement.
+    [InlineData("companies", "/v1/companies/red-hat/parents", new[] { "/v1/companies/no-such-company/parents", "/v1/companies/qumranet/parents?asOf=2008", "/v1/companies/qumranet/parents", "/v1/companies/QUMRANET/parents", "/v1/companies/red-hat/parents" })]
+    [InlineData("companies", "/v1/companies/1/parents", new[] { "/v1/companies/999999/parents", "/v1/companies/3/parents?asOf=2005-06", "/v1/companies/3/parents", "/v1/companies/3/parents", "/v1/companies/1/parents" })]
     public async Task Lookups_that_arrive_while_one_is_in_postgresql_go_there_together_and_each_gets_its_own_answer(string locked, string first, string[] later)
     {
         var expected = new Dictionary<string, string>();
@@ -92,17 +95,24 @@ public sealed class LookupBatchTests(LookupBatchFixture api) : IClassFixture<Loo
     }
 
     [Fact]
-    public async Task Many_concurrent_lookups_of_deals_companies_and_products_each_get_the_answer_they_get_alone()
+    public async Task Many_concurrent_lookups_of_deals_companies_products_and_chains_each_get_the_answer_they_get_alone()
     {
         var deals = await api.QueryAsync<long>("SELECT id FROM acquisitions ORDER BY id");
         var slugs = await api.QueryAsync<string>("SELECT slug FROM companies ORDER BY id");
         var products = await api.QueryAsync<long>("SELECT id FROM products ORDER BY id");
+        var companies = await api.QueryAsync<long>("SELECT id FROM companies ORDER BY id");
         string[] paths =
         [
             .. deals.Select(id => $"/v1/acquisitions/{id}"),
             .. slugs.Select(slug => $"/v1/companies/{slug}"),
             .. products.Select(id => $"/v1/products/{id}"),
+            // Chains of control, by slug and by id, today and as of other dates (a chain's key is both).
+            .. slugs.Select(slug => $"/v1/companies/{slug}/parents"),
+            .. slugs.Select((slug, i) => $"/v1/companies/{slug}/parents?asOf={2000 + i % 25}"),
+            .. companies.Select(id => $"/v1/companies/{id}/parents"),
+            .. companies.Select((id, i) => $"/v1/companies/{id}/parents?asOf={2005 + i % 20}-0{1 + i % 9}"),
             "/v1/acquisitions/999999", "/v1/companies/no-such-company", "/v1/products/999999",
+            "/v1/companies/no-such-company/parents", "/v1/companies/999999/parents?asOf=2010",
         ];
         var expected = new Dictionary<string, string>();
         foreach (var path in paths)
@@ -164,10 +174,14 @@ public sealed class LookupBatchTests(LookupBatchFixture api) : IClassFixture<Loo
         Assert.Fail("The condition never held.");
     }
 
-    /// <summary>Lookup statements (keys as <c>ANY (ARRAY[$1, ...])</c>) that PostgreSQL is running, or that wait there for a lock.</summary>
+    /// <summary>
+    /// Lookup statements (keys as <c>ANY (ARRAY[$1, ...])</c>, or chains' keys as <c>VALUES ($1::bigint, $2::date), ...</c>)
+    /// that PostgreSQL is running, or that wait there for a lock.
+    /// </summary>
     private async Task<long> RunningLookupsAsync() =>
         (await api.QueryAsync<long>(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%= ANY (ARRAY[$1%' AND pid <> pg_backend_pid()")).Single();
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' " +
+            "AND (query LIKE '%= ANY (ARRAY[$1%' OR query LIKE '%(VALUES ($1::%') AND pid <> pg_backend_pid()")).Single();
 
     private Task<TableLock> LockAsync(string table) => TableLock.TakeAsync(api.ConnectionString, table);
 }

@@ -216,7 +216,10 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
             ("owners", ProductStore.OwnersSql, new { Id = product }),
             ("deals as buyer", AcquisitionStore.ByBuyerSql, new { CompanyId = busyBuyer, After = 0L, Take = 51 }),
             ("deals as target", AcquisitionStore.ByTargetSql, new { CompanyId = target, After = 0L, Take = 51 }),
-            ("parents", ControlStore.ParentsByIdSql, new { Id = target, AsOf = DateOnly.FromDateTime(DateTime.UtcNow) }),
+            ("parents", ControlStore.ParentsByIdSql(1), new { K0 = target, D0 = DateOnly.FromDateTime(DateTime.UtcNow) }),
+            // Sixteen chains in one statement, as concurrent requests share it (LookupBatches): the last key fills it.
+            ("parents of several companies", ControlStore.ParentsByIdSql(16), new DynamicParameters(Enumerable.Range(0, 16).SelectMany(k =>
+                new KeyValuePair<string, object>[] { new($"K{k}", k < 3 ? typicalBuyer + k : target), new($"D{k}", new DateOnly(2015 + k % 3, 6, 30)) }))),
             ("tree", ControlStore.TreeSql, new { Id = busyBuyer, Depth = 5, Limit = ControlStore.MaxTreeEdges + 1 }),
         };
 

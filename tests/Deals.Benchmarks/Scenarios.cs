@@ -76,7 +76,7 @@ public static class Scenarios
                 [.. names.Select(n => PgBench(CompanyStore.SearchSql, ("Q", Literal(n)), ("Like", Literal(Search.ContainsPattern(n))),
                     ("Country", "NULL"), ("AfterScore", "'Infinity'::real"), ("After", "0"), ("Take", "51")))], sweep),
             new("parents-chain", "/", ChoiceLua([.. targets.Select(t => $"/v1/companies/{t}/parents")]),
-                [Choose("id", targets) + PgBench(ControlStore.ParentsByIdSql, ("Id", ":id"), ("AsOf", ":asof::date"))], sweep,
+                [Choose("id", targets) + PgBench(ControlStore.ParentsByIdSql(1), ("K0", ":id"), ("D0", ":asof"))], sweep,
                 new Dictionary<string, string> { ["asof"] = today }),
             new("stats-years", "/v1/stats/years?currency=USD", null,
                 [PgBench(StatsStore.YearsSql(years), ("Currency", ":currency"))], sweep,

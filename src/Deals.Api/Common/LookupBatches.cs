@@ -18,13 +18,26 @@ public sealed class KeyLookup<TKey, T>
 {
     // By statement size (KeyLookup.Sizes): the SQL for 1, 4, 16 and 64 keys.
     private readonly string[] _sql;
+    private readonly Action<DynamicParameters, int, TKey> _bind;
 
     public KeyLookup(string name, string sql, Func<DbConnection, CommandDefinition, Task<List<T>>> read, Func<T, TKey> keyOf)
+        : this(name, size => KeyLookup.Sized(sql, size), static (parameters, k, key) => parameters.Add($"K{k}", key), read, keyOf)
+    {
+    }
+
+    /// <summary>
+    /// A lookup whose key is more than one value (a company and a date): <paramref name="sqlFor"/> writes the statement
+    /// for a number of keys, and <paramref name="bind"/> adds the parameters of the key at a position. A statement may
+    /// carry the same key more than once (the last key fills it up to its size).
+    /// </summary>
+    public KeyLookup(string name, Func<int, string> sqlFor, Action<DynamicParameters, int, TKey> bind,
+        Func<DbConnection, CommandDefinition, Task<List<T>>> read, Func<T, TKey> keyOf)
     {
         Name = name;
         Read = read;
         KeyOf = keyOf;
-        _sql = [.. KeyLookup.Sizes.Select(size => KeyLookup.Sized(sql, size))];
+        _bind = bind;
+        _sql = [.. KeyLookup.Sizes.Select(sqlFor)];
     }
 
     /// <summary>What the lookup finds, as the <c>deals.lookup</c> tag of its metric (<c>acquisition-by-id</c>).</summary>
@@ -47,7 +60,7 @@ public sealed class KeyLookup<TKey, T>
         var parameters = new DynamicParameters();
         for (var k = 0; k < KeyLookup.Sizes[index]; k++)
         {
-            parameters.Add($"K{k}", keys[Math.Min(k, keys.Count - 1)]);
+            _bind(parameters, k, keys[Math.Min(k, keys.Count - 1)]);
         }
 
         return new CommandDefinition(_sql[index], parameters, cancellationToken: cancellationToken);
