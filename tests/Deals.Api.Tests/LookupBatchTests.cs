@@ -34,8 +34,10 @@ public sealed class LookupBatchTests(LookupBatchFixture api) : IClassFixture<Loo
     [InlineData("products", "/v1/products/1", new[] { "/v1/products/999999", "/v1/products/3", "/v1/products/3", "/v1/products/2", "/v1/products/1" })]
     // A chain's key is the company and the date: Qumranet today and as of 2008 are two chains of one statement.
     [InlineData("companies", "/v1/companies/red-hat/parents", new[] { "/v1/companies/no-such-company/parents", "/v1/companies/qumranet/parents?asOf=2008", "/v1/companies/qumranet/parents", "/v1/companies/QUMRANET/parents", "/v1/companies/red-hat/parents" })]
-    [InlineData("companies", "/v1/companies/1/parents", new[] { "/v1/companies/999999/parents", "/v1/companies/3/parents?asOf=2005-06", "/v1/companies/3/parents", "/v1/companies/3/parents", "/v1/companies/1/parents" })]
-    public async Task Lookups_that_arrive_while_one_is_in_postgresql_go_there_together_and_each_gets_its_own_answer(string locked, string first, string[] later)
+    // Qumranet (2) by id as of 2010 (Red Hat) and today (Red Hat, then IBM): three distinct keys, so the statement for
+    // four repeats the last one, a chain with parents.
+    [InlineData("companies", "/v1/companies/1/parents", new[] { "/v1/companies/999999/parents", "/v1/companies/2/parents?asOf=2010", "/v1/companies/2/parents", "/v1/companies/2/parents" }, 3)]
+    public async Task Lookups_that_arrive_while_one_is_in_postgresql_go_there_together_and_each_gets_its_own_answer(string locked, string first, string[] later, int distinctKeys = 4)
     {
         var expected = new Dictionary<string, string>();
         foreach (var path in later.Prepend(first).Distinct())
@@ -86,11 +88,11 @@ public sealed class LookupBatchTests(LookupBatchFixture api) : IClassFixture<Loo
             }
         }
 
-        // The first statement and one for all the rest (asked once each, though the same deal or company came twice).
+        // The first statement and one for all the rest (asked once each, though the same key came twice).
         var (lookups, statements) = batches.Counts;
         Assert.Equal(later.Length + 1, lookups - lookupsBefore);
         Assert.Equal(2, statements - statementsBefore);
-        Assert.Equal([1, 4], keysPerStatement.Order()); // the operators' metric: one key, then four distinct keys
+        Assert.Equal([1, distinctKeys], keysPerStatement.Order()); // the operators' metric: one key, then the distinct keys
         Assert.Contains(later, path => expected[path].StartsWith("404 ", StringComparison.Ordinal));
     }
 

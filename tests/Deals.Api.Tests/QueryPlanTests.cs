@@ -203,6 +203,7 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
         // For the busiest buyer (5% of all deals) reading the product links whole is one of three plans alike (1M deals:
         // hash join 69 ms, merge join 41, nested loop 40); the test below bounds what its products page reads.
         var typicalBuyer = await ScalarAsync<long>("SELECT buyer_id FROM acquisitions GROUP BY 1 HAVING count(*) BETWEEN 10 AND 20 ORDER BY 1 LIMIT 1");
+        var targetSlug = await ScalarAsync<string>($"SELECT slug FROM companies WHERE id = {target}");
         var queries = new (string Name, string Sql, object Args)[]
         {
             ("company search", CompanyStore.SearchSql, new { Q = "swift logik 16", Like = "%swift logik 16%", Country = (string?)null, AfterScore = float.MaxValue, After = 0L, Take = 51 }),
@@ -220,6 +221,8 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
             // Sixteen chains in one statement, as concurrent requests share it (LookupBatches): the last key fills it.
             ("parents of several companies", ControlStore.ParentsByIdSql(16), new DynamicParameters(Enumerable.Range(0, 16).SelectMany(k =>
                 new KeyValuePair<string, object>[] { new($"K{k}", k < 3 ? typicalBuyer + k : target), new($"D{k}", new DateOnly(2015 + k % 3, 6, 30)) }))),
+            ("parents of several companies by slug", ControlStore.ParentsBySlugSql(16), new DynamicParameters(Enumerable.Range(0, 16).SelectMany(k =>
+                new KeyValuePair<string, object>[] { new($"K{k}", k < 3 ? $"no-such-company-{k}" : targetSlug), new($"D{k}", new DateOnly(2015 + k % 3, 6, 30)) }))),
             ("tree", ControlStore.TreeSql, new { Id = busyBuyer, Depth = 5, Limit = ControlStore.MaxTreeEdges + 1 }),
         };
 

@@ -27,10 +27,12 @@ public sealed class ControlStore(Db db)
         new("parents-by-id", ParentsByIdSql, Bind, ReadChainsAsync<long>, chain => (chain.Key, chain.AsOf));
 
     private static readonly KeyLookup<(string Slug, DateOnly AsOf), Chain<string>> ParentsBySlug =
-        new("parents-by-slug", size => ParentsSql(size, "text", "slug"), Bind, ReadChainsAsync<string>, chain => (chain.Key, chain.AsOf));
+        new("parents-by-slug", ParentsBySlugSql, Bind, ReadChainsAsync<string>, chain => (chain.Key, chain.AsOf));
 
     /// <summary>The parents statement for <paramref name="size"/> chains by company id (the one-chain statement is what a lone request sends).</summary>
     internal static string ParentsByIdSql(int size) => ParentsSql(size, "bigint", "id");
+
+    internal static string ParentsBySlugSql(int size) => ParentsSql(size, "text", "slug");
 
     // Each step carries the deal it took (as d, for EdgeColumns) rather than looking it up again by id once the chain
     // is known: pgbench on 100 chains of the 1M-deal database, 5,615-6,552 against 5,439-5,944 tx/s in four
