@@ -219,10 +219,8 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
             ("deals as target", AcquisitionStore.ByTargetSql, new { CompanyId = target, After = 0L, Take = 51 }),
             ("parents", ControlStore.ParentsByIdSql(1), new { K0 = target, D0 = DateOnly.FromDateTime(DateTime.UtcNow) }),
             // Sixteen chains in one statement, as concurrent requests share it (LookupBatches): the last key fills it.
-            ("parents of several companies", ControlStore.ParentsByIdSql(16), new DynamicParameters(Enumerable.Range(0, 16).SelectMany(k =>
-                new KeyValuePair<string, object>[] { new($"K{k}", k < 3 ? typicalBuyer + k : target), new($"D{k}", new DateOnly(2015 + k % 3, 6, 30)) }))),
-            ("parents of several companies by slug", ControlStore.ParentsBySlugSql(16), new DynamicParameters(Enumerable.Range(0, 16).SelectMany(k =>
-                new KeyValuePair<string, object>[] { new($"K{k}", k < 3 ? $"no-such-company-{k}" : targetSlug), new($"D{k}", new DateOnly(2015 + k % 3, 6, 30)) }))),
+            ("parents of several companies", ControlStore.ParentsByIdSql(16), ChainKeys(k => k < 3 ? typicalBuyer + k : target)),
+            ("parents of several companies by slug", ControlStore.ParentsBySlugSql(16), ChainKeys(k => k < 3 ? $"no-such-company-{k}" : targetSlug)),
             ("tree", ControlStore.TreeSql, new { Id = busyBuyer, Depth = 5, Limit = ControlStore.MaxTreeEdges + 1 }),
         };
 
@@ -325,6 +323,11 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
                         && Nodes(n).Any(c => (string?)c["Relation Name"] == "companies" && (string?)c["Alias"] is "b" or "t"))
             .Select(n => (double)n["Plan Rows"]!)
             .Where(rows => rows > take);
+
+    /// <summary>The parameters of a statement of sixteen chains: each key's company, and dates over three years.</summary>
+    private static DynamicParameters ChainKeys(Func<int, object> company) =>
+        new(Enumerable.Range(0, 16).SelectMany(k =>
+            new KeyValuePair<string, object>[] { new($"K{k}", company(k)), new($"D{k}", new DateOnly(2015 + k % 3, 6, 30)) }));
 
     private Task<long> BusiestBuyerAsync() => ScalarAsync<long>("SELECT buyer_id FROM acquisitions GROUP BY 1 ORDER BY count(*) DESC LIMIT 1");
 

@@ -140,7 +140,7 @@ try
         Tools.Wrk(baseUrl + scenario.Path, scenario.Lua, Connections, warmUp, dealsCpu);
         // Each run's own peak RSS: the same load repeated must not need more memory each time.
         var runPeaks = new List<double>();
-        // Lookups a lookup statement served (a deal by id, a company by slug; the same key twice counts twice): 1 when
+        // Lookups a lookup statement served (a deal by id, a company by slug, a chain of parents; the same key twice counts twice): 1 when
         // each request sends its own, more when concurrent lookups share statements (LookupBatches); none elsewhere.
         var lookupsBefore = await LookupsAsync(baseUrl);
         var measured = Median(runs, () =>

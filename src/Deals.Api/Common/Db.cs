@@ -39,7 +39,7 @@ public sealed class DataSources(NpgsqlDataSource primary, NpgsqlDataSource prima
     public SemaphoreSlim? ReadSlots { get; } = readSlots > 0 ? new(readSlots, readSlots) : null;
 
     /// <summary>
-    /// Lookups by key (a deal or product by id, a company by id or slug) of concurrent reads, sent together: at most
+    /// Lookups by key (a deal or product by id, a company or its chain of parents by id or slug) of concurrent reads, sent together: at most
     /// <c>Database:LookupFlights</c> statements of each lookup out at once per database server (default 1; 0: every request sends its own).
     /// </summary>
     public LookupBatches? LookupBatches { get; } = lookupFlights > 0 ? new LookupBatches(lookupFlights) : null;
