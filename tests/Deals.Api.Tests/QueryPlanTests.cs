@@ -180,6 +180,31 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
     }
 
     [Fact]
+    public async Task Each_step_of_a_chain_of_control_reads_one_entry_of_the_control_index()
+    {
+        // With only the target index, each step read the company's deals from the table, filtered and sorted them.
+        var chained = await ScalarAsync<long>("""
+            SELECT a.target_id FROM acquisitions a
+            WHERE a.status = 'completed' AND EXISTS (SELECT 1 FROM acquisitions up WHERE up.target_id = a.buyer_id AND up.status = 'completed')
+            ORDER BY a.id LIMIT 1
+            """);
+        foreach (var (sql, args) in new (string, object)[]
+                 {
+                     (ControlStore.ParentsByIdSql(1), new { K0 = chained, D0 = DateOnly.FromDateTime(DateTime.UtcNow) }),
+                     (ControlStore.ParentsByIdSql(16), ChainKeys(k => chained + k)),
+                 })
+        {
+            var plan = await PlanAsync(sql, args, analyze: true);
+            var steps = Nodes(plan).Where(n => (string?)n["Relation Name"] == "acquisitions").ToList();
+            Assert.True(steps.Count > 0 && steps.All(n => (string?)n["Node Type"] == "Index Only Scan" && (string?)n["Index Name"] == "acquisitions_control_idx"),
+                plan.ToJsonString());
+            Assert.True(steps.Sum(n => (long?)n["Actual Loops"] ?? 0) > 0, $"no step ran: {plan.ToJsonString()}");
+            Assert.DoesNotContain(Nodes(plan), n => (string?)n["Node Type"] == "Sort"
+                && n["Sort Key"]!.AsArray().Any(key => ((string?)key)!.Contains("closed_on", StringComparison.Ordinal)));
+        }
+    }
+
+    [Fact]
     public async Task A_deep_page_costs_what_the_first_page_costs()
     {
         var first = AcquisitionQuery.From(new(), null, null, data.Reference).OrderBy("-announcedOn");

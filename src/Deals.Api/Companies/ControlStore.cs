@@ -38,7 +38,8 @@ public sealed class ControlStore(Db db)
     // is known: pgbench on 100 chains of the 1M-deal database, 5,615-6,552 against 5,439-5,944 tx/s in four
     // interleaved runs each. A key asked twice in one statement starts one chain (DISTINCT). Each company is looked up
     // by id (OFFSET 0, as in the tree): for a statement of several chains the planner guessed a chain long enough to
-    // hash-join every company.
+    // hash-join every company. A step is one entry of acquisitions_control_idx (migration 0030), whose predicate, order
+    // and included columns are this subquery's: change one and the other with it (QueryPlanTests).
     private static string ParentsSql(int size, string keyType, string keyColumn) => $"""
         WITH RECURSIVE start AS (
             SELECT {(size > 1 ? "DISTINCT " : "")}* FROM (VALUES {string.Join(", ", Enumerable.Range(0, size).Select(k => $"(@K{k}::{keyType}, @D{k}::date)"))}) v (key, as_of)
