@@ -44,9 +44,7 @@ public sealed class AcquisitionStore(Db db)
         JOIN companies t ON t.id = a.target_id
         """;
 
-    internal const string ByIdSql = $"SELECT {Columns} {From} WHERE a.id = @Id";
-
-    /// <summary>Deals by id for the GET of one deal, as many at once as requests ask together (<see cref="LookupBatches"/>).</summary>
+    /// <summary>Deals by id: for the GET of one deal, as many at once as requests ask together (<see cref="LookupBatches"/>), and a write's read-back.</summary>
     internal const string ByIdsSql = $"SELECT {Columns} {From} WHERE a.id = ANY (@Keys)";
 
     private static readonly KeyLookup<long, AcquisitionResponse> ById =
@@ -179,7 +177,7 @@ public sealed class AcquisitionStore(Db db)
     }
 
     private static async Task<AcquisitionResponse> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>
-        (await Db.ReadAsync(connection, new CommandDefinition(ByIdSql, new { Id = id }, transaction, cancellationToken: cancellationToken), ReadDeal)).Single();
+        (await ById.Read(connection, ById.Statement([id], transaction, cancellationToken))).Single();
 
     /// <summary>Deletes the row if it is still at one of the <paramref name="expected"/> versions (any, when null).</summary>
     public async Task<bool> DeleteAsync(long id, DateTime[]? expected, CancellationToken cancellationToken) =>

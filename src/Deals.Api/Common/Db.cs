@@ -115,7 +115,7 @@ public sealed class Db(NpgsqlDataSource source, SemaphoreSlim? heavySlots = null
     {
         if (writes || lookups is null)
         {
-            return (await RunAsync(c => lookup.Read(c, lookup.Statement([key], cancellationToken)), cancellationToken)).FirstOrDefault();
+            return (await RunAsync(c => lookup.Read(c, lookup.Statement([key], cancellationToken: cancellationToken)), cancellationToken)).FirstOrDefault();
         }
 
         // The statement serves several requests: none of them can cancel it.

@@ -53,9 +53,10 @@ public sealed class KeyLookup<TKey, T>
     /// An array parameter (<c>= ANY (@Keys)</c>) would do for every size, but PostgreSQL cannot tell how many keys it
     /// holds until it sees them, so it planned every execution afresh, about 1 ms each (a deal by id fell from 5,900
     /// to 1,200 requests a second); a fixed number of parameters is planned once per connection. Four sizes, so the
-    /// six lookups take 24 of each connection's 64 automatically prepared statements.
+    /// six lookups take 24 of each connection's 64 automatically prepared statements. A writing request reads its row
+    /// back with the one-key statement, inside its <paramref name="transaction"/>.
     /// </summary>
-    public CommandDefinition Statement(IReadOnlyList<TKey> keys, CancellationToken cancellationToken = default)
+    public CommandDefinition Statement(IReadOnlyList<TKey> keys, System.Data.IDbTransaction? transaction = null, CancellationToken cancellationToken = default)
     {
         var index = Array.FindIndex(KeyLookup.Sizes, size => size >= keys.Count);
         var parameters = new DynamicParameters();
@@ -64,7 +65,7 @@ public sealed class KeyLookup<TKey, T>
             _bind(parameters, k, keys[Math.Min(k, keys.Count - 1)]);
         }
 
-        return new CommandDefinition(_sql[index], parameters, cancellationToken: cancellationToken);
+        return new CommandDefinition(_sql[index], parameters, transaction, cancellationToken: cancellationToken);
     }
 }
 

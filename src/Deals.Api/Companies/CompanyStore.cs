@@ -18,9 +18,7 @@ public sealed class CompanyStore(Db db)
         (SELECT jsonb_object_agg(e.registry, e.external_id) FROM company_external_ids e WHERE e.company_id = c.id)::text AS external_ids
         """;
 
-    private const string ByIdSql = $"SELECT {Columns} FROM companies c WHERE c.id = @Id";
-
-    // The GET of one company, as many at once as requests ask together (LookupBatches).
+    // The GET of one company, as many at once as requests ask together (LookupBatches); by id, also a write's read-back.
     internal const string ByIdsSql = $"SELECT {Columns} FROM companies c WHERE c.id = ANY (@Keys)";
     internal const string BySlugsSql = $"SELECT {Columns} FROM companies c WHERE c.slug = ANY (@Keys)";
 
@@ -174,7 +172,7 @@ public sealed class CompanyStore(Db db)
     }
 
     private static async Task<CompanyResponse> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>
-        (await connection.QuerySingleAsync<CompanyRow>(new CommandDefinition(ByIdSql, new { Id = id }, transaction, cancellationToken: cancellationToken))).ToResponse();
+        (await ById.Read(connection, ById.Statement([id], transaction, cancellationToken))).Single().ToResponse();
 
     /// <summary>Deletes the row if it is still at one of the <paramref name="expected"/> versions (any, when null).</summary>
     public async Task<bool> DeleteAsync(long id, DateTime[]? expected, CancellationToken cancellationToken) =>
