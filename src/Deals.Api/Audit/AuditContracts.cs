@@ -4,7 +4,7 @@ namespace Deals.Api.Audit;
 
 /// <summary>One recorded change to one row.</summary>
 /// <param name="Id">Entry id; pass it to undo.</param>
-/// <param name="At">When the change was committed's transaction started (UTC).</param>
+/// <param name="At">When the transaction that made the change started (UTC); entries of one long transaction can carry an earlier time than entries written before them.</param>
 /// <param name="KeyId">Id of the API key that made the change; null for changes made without a key (the local run's samples, migrations).</param>
 /// <param name="Entity">`company`, `product` or `acquisition`.</param>
 /// <param name="EntityId">Id of the company, product or acquisition the row belongs to.</param>

@@ -11,18 +11,45 @@ public sealed class AuditStore(Db db)
 {
     private const string Columns = "id, at, actor, entity, entity_id, table_name, action, tx, before::text AS before, after::text AS after";
 
-    // Newest first; each filter is optional and the keyset cursor continues below the last id seen.
-    private const string ListSql = $"""
-        SELECT {Columns}
-        FROM audit_log
-        WHERE id < @Before
+    /// <summary>
+    /// How many entries at or after <c>to</c> a page may walk past before it is read from the time index instead.
+    /// </summary>
+    internal const int WalkLimit = 10_000;
+
+    // Each filter is optional; the keyset cursor continues below the last id seen.
+    private const string Filters = """
+        id < @Before
           AND (@Entity::text IS NULL OR entity = @Entity)
           AND (@EntityId::bigint IS NULL OR entity_id = @EntityId)
           AND (@KeyId::text IS NULL OR actor = @KeyId)
           AND (@From::timestamptz IS NULL OR at >= @From)
           AND (@To::timestamptz IS NULL OR at < @To)
+        """;
+
+    /// <summary>
+    /// A page, newest (highest id) first. Walking the log down from its newest entry serves every filter but <c>to</c>
+    /// with a time long past: the walk passes every later entry before it finds one, since PostgreSQL does not know that
+    /// ids and times rise together (nearly: an entry's time is its transaction's start). So when <see cref="WalkLimit"/>
+    /// or more entries are at or after <c>to</c> (counted on the time index, up to that many), the entries before
+    /// <c>to</c> are read from the time index and the page's ids taken from them (<c>id + 0</c> keeps the planner off
+    /// the walk). Both read the same entries; only one runs.
+    /// </summary>
+    internal static readonly string ListSql = $"""
+        WITH later AS (
+            SELECT count(*) AS n FROM (SELECT FROM audit_log WHERE at >= @To AND id < @Before LIMIT {WalkLimit}) l
+        )
+        SELECT * FROM (
+            (SELECT {Columns} FROM audit_log
+             WHERE {Filters}
+               AND (@To::timestamptz IS NULL OR (SELECT n FROM later) < {WalkLimit})
+             ORDER BY id DESC
+             LIMIT @Take)
+            UNION ALL
+            (SELECT {Columns} FROM audit_log
+             WHERE (SELECT n FROM later) = {WalkLimit}
+               AND id IN (SELECT id FROM audit_log WHERE {Filters} AND @To::timestamptz IS NOT NULL ORDER BY id + 0 DESC LIMIT @Take))
+        ) page
         ORDER BY id DESC
-        LIMIT @Take
         """;
 
     private const string UndoSql = $"""
@@ -32,12 +59,15 @@ public sealed class AuditStore(Db db)
 
     public async Task<List<AuditEntry>> ListAsync(AuditQuery query, long before, int take, CancellationToken cancellationToken)
     {
-        var rows = await db.QueryAsync<AuditRow>(new CommandDefinition(ListSql, new
-        {
-            query.Entity, query.EntityId, query.KeyId, query.From, query.To, Before = before, Take = take,
-        }, cancellationToken: cancellationToken));
+        // Planned for its values: which filters are given decides the plan.
+        var rows = await db.QueryPlannedAsync<AuditRow>(new CommandDefinition(ListSql, ListParameters(query, before, take), cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToEntry())];
     }
+
+    internal static object ListParameters(AuditQuery query, long before, int take) => new
+    {
+        query.Entity, query.EntityId, query.KeyId, query.From, query.To, Before = before, Take = take,
+    };
 
     /// <summary>Undoes the change of an entry in one transaction; returns the entries the undo recorded.</summary>
     public async Task<List<AuditEntry>> UndoAsync(long id, CancellationToken cancellationToken)
