@@ -171,7 +171,32 @@ public sealed class QueryTests(QueryFixture api) : IClassFixture<QueryFixture>
         { "-id", "a.id DESC" },
         { "-announcedOn,price", "a.announced_on DESC, coalesce(a.price_amount, -1), a.id" },
         { "price,-announcedOn", "coalesce(a.price_amount, -1), a.announced_on DESC, a.id DESC" },
+        { "price,announcedOn", "coalesce(a.price_amount, -1), a.announced_on, a.id" },
+        { "-price,-announcedOn", "coalesce(a.price_amount, -1) DESC, a.announced_on DESC, a.id DESC" },
+        { "price,-createdAt,announcedOn", "coalesce(a.price_amount, -1), a.created_at DESC, a.announced_on, a.id" },
     };
+
+    // A page inside a tie of the leading key is read in two parts, the tie's rest and what follows it (AcquisitionQuery.PageSql):
+    // pages of one and two deals cross each tie's boundary at every position.
+    [Theory]
+    [InlineData("price,announcedOn", "coalesce(a.price_amount, -1), a.announced_on, a.id")]
+    [InlineData("price,-announcedOn", "coalesce(a.price_amount, -1), a.announced_on DESC, a.id DESC")]
+    [InlineData("-price,announcedOn", "coalesce(a.price_amount, -1) DESC, a.announced_on, a.id")]
+    [InlineData("-announcedOn,price", "a.announced_on DESC, coalesce(a.price_amount, -1), a.id")]
+    [InlineData("currency=USD&sort=price,-announcedOn", "coalesce(a.price_amount, -1), a.announced_on DESC, a.id DESC")]
+    public async Task Pages_inside_ties_of_the_leading_key_walk_every_deal_once_in_order(string query, string orderBy)
+    {
+        var currency = query.StartsWith("currency=", StringComparison.Ordinal);
+        var expected = await api.QueryAsync<long>($"SELECT a.id FROM acquisitions a {(currency ? "WHERE a.price_currency = 'USD'" : "")} ORDER BY {orderBy}");
+        Assert.True(expected.Count > 3);
+        var url = currency ? $"/v1/acquisitions?{query}" : $"/v1/acquisitions?sort={query}";
+
+        foreach (var limit in new[] { 1, 2 })
+        {
+            var actual = await WalkAsync(url, limit);
+            Assert.Equal(expected, actual.Select(a => (long)a["id"]!));
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Sorts))]

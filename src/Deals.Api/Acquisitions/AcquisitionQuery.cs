@@ -83,6 +83,15 @@ public sealed class AcquisitionQuery
 
     private readonly List<string> _where = [];
 
+    // The cursor's condition (after the row it names), apart from the filters so that a page can be read in two parts.
+    private string? _after;
+
+    // The page is read as the leading key's tie at @K0 and what follows it (see PageSql).
+    private bool _splitAtTie;
+
+    // Under a descending price, the tie of undisclosed prices (key -1) is still to come after the cursor's price.
+    private bool _undisclosedAhead;
+
     // What the filters imply for a sort key, said in that key's own terms (see OrderBy).
     private readonly List<(string Field, string Condition, string? Name, object? Value)> _sortKeyBounds = [];
 
@@ -247,6 +256,13 @@ public sealed class AcquisitionQuery
         }
 
         Sort = fields;
+        if (fields.Count > 2 && fields[0] is { Name: "price", Descending: false } lead && lead.Sql == SortFields["price"])
+        {
+            // Undisclosed prices (key -1) come first; the first page starts at their tie (see PageSql).
+            _splitAtTie = true;
+            DependsOnValues = true;
+            Parameters.Add("K0", -1m);
+        }
 
         // The filters' bounds on the leading sort key, in its terms, are where its index starts and stops reading.
         // On 1M deals: ?announcedFrom=2015&sort=announcedOn read 800,000 rows (2.1 s) without them and 21,000
@@ -295,20 +311,75 @@ public sealed class AcquisitionQuery
             Parameters.Add($"K{i}", values[i].Item2);
         }
 
-        // One row comparison when every field goes the same way (an index range); otherwise the expanded form.
-        if (Sort.All(f => f.Descending == Sort[0].Descending))
+        _after = KeysetAfter(Sort, 0);
+        if (Sort.Count > 2 && Sort[0].Name != "id")
         {
-            _where.Add($"({string.Join(", ", Sort.Select(f => f.Sql))}) {(Sort[0].Descending ? "<" : ">")} ({string.Join(", ", Sort.Select((_, i) => $"@K{i}"))})");
-        }
-        else
-        {
-            var ors = Sort.Select((f, i) =>
-                "(" + string.Join(" AND ", Sort.Take(i).Select((g, j) => $"{g.Sql} = @K{j}").Append($"{f.Sql} {(f.Descending ? "<" : ">")} @K{i}")) + ")");
-            _where.Add("(" + string.Join(" OR ", ors) + ")");
+            _splitAtTie = true;
+            DependsOnValues = true;
+            _undisclosedAhead = Sort[0] is { Descending: true } lead && lead.Sql == SortFields["price"] && (decimal)values[0].Item2 > -1;
         }
 
         return this;
     }
+
+    /// <summary>
+    /// Rows after the keys <c>@K{first}</c>… in the order of <paramref name="fields"/>: one row comparison when every field
+    /// goes the same way (an index range), otherwise the expanded form.
+    /// </summary>
+    private static string KeysetAfter(IReadOnlyList<SortField> fields, int first)
+    {
+        if (fields.All(f => f.Descending == fields[0].Descending))
+        {
+            return $"({string.Join(", ", fields.Select(f => f.Sql))}) {(fields[0].Descending ? "<" : ">")} ({string.Join(", ", fields.Select((_, i) => $"@K{first + i}"))})";
+        }
+
+        var ors = fields.Select((f, i) =>
+            "(" + string.Join(" AND ", fields.Take(i).Select((g, j) => $"{g.Sql} = @K{first + j}").Append($"{f.Sql} {(f.Descending ? "<" : ">")} @K{first + i}")) + ")");
+        return "(" + string.Join(" OR ", ors) + ")";
+    }
+
+    /// <summary>
+    /// The page's deals, at most <paramref name="take"/>, in the sort's order and after the cursor.
+    /// <para>Under a sort of two keys or more, a page inside a large tie of the leading key (most deals have no price, so
+    /// <c>sort=price,announcedOn</c> starts with 700,000 of them at 1M deals) was read by sorting the whole tie by the next
+    /// key, for every page: 0.3–0.45 s. Such a page is read in two parts, the rest of the tie at the cursor's leading key
+    /// (<c>@K0</c>) in the order of the other keys, and the deals past that key in the full order, each up to a page:
+    /// planned for <c>@K0</c>, PostgreSQL reads a large tie through the next key's index and a small one through the
+    /// leading key's. The first page of an ascending price sort starts at the undisclosed tie (key -1), as if a
+    /// cursor had named it; under a descending price, that tie, which comes last, is read apart from the prices before it.</para>
+    /// </summary>
+    public string PageSql(int take)
+    {
+        var limit = $"LIMIT {take.ToString(CultureInfo.InvariantCulture)}";
+        if (!_splitAtTie)
+        {
+            return $"SELECT a.* FROM acquisitions a {Where} {OrderByClause} {limit}";
+        }
+
+        var lead = Sort[0];
+        var rest = Sort.Skip(1).ToList();
+        var inTie = $"{lead.Sql} = @K0" + (_after is null ? "" : $" AND {KeysetAfter(rest, 1)}");
+        var pastTie = $"{lead.Sql} {(lead.Descending ? "<" : ">")} @K0";
+        var undisclosed = "";
+        if (_undisclosedAhead)
+        {
+            // The last disclosed prices and then the whole undisclosed tie would be sorted together: read that tie apart.
+            pastTie += $" AND {lead.Sql} > -1";
+            undisclosed = $"\n  UNION ALL\n  (SELECT a.* FROM acquisitions a {Filtered($"{lead.Sql} = -1")} ORDER BY {Order(rest)} {limit})";
+        }
+
+        return $"""
+            SELECT a.* FROM (
+              (SELECT a.* FROM acquisitions a {Filtered(inTie)} ORDER BY {Order(rest)} {limit})
+              UNION ALL
+              (SELECT a.* FROM acquisitions a {Filtered(pastTie)} {OrderByClause} {limit}){undisclosed}
+            ) a {OrderByClause} {limit}
+            """;
+    }
+
+    private string Filtered(string condition) => "WHERE " + string.Join("\n  AND ", _where.Append(condition));
+
+    private static string Order(IEnumerable<SortField> fields) => string.Join(", ", fields.Select(f => f.Sql + (f.Descending ? " DESC" : "")));
 
     /// <summary>Every deal of the list has the buyer of parameter <c>@BuyerId</c>.</summary>
     public bool BuyerFixed { get; private init; }
@@ -316,12 +387,13 @@ public sealed class AcquisitionQuery
     /// <summary>Every deal of the list has the target of parameter <c>@TargetId</c>.</summary>
     public bool TargetFixed { get; private init; }
 
-    public string Where => _where.Count == 0 ? "" : "WHERE " + string.Join("\n  AND ", _where);
+    /// <summary>The filters and the cursor's condition.</summary>
+    public string Where => _where.Count == 0 && _after is null ? "" : "WHERE " + string.Join("\n  AND ", _after is null ? _where : _where.Append(_after));
 
     /// <summary>The filters plus one more (constant) condition.</summary>
-    public string WhereAnd(string condition) => (_where.Count == 0 ? "WHERE " : Where + "\n  AND ") + condition;
+    public string WhereAnd(string condition) => (Where.Length == 0 ? "WHERE " : Where + "\n  AND ") + condition;
 
-    public string OrderByClause => "ORDER BY " + string.Join(", ", Sort.Select(f => f.Sql + (f.Descending ? " DESC" : "")));
+    public string OrderByClause => "ORDER BY " + Order(Sort);
 
     /// <summary>The cursor that continues after <paramref name="row"/>.</summary>
     public string CursorAfter(AcquisitionResponse row) => EncodeCursor(SortText, [.. Sort.Select(f => KeyOf(f.Name, row))]);

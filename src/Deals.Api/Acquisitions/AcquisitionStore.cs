@@ -122,7 +122,7 @@ public sealed class AcquisitionStore(Db db)
     /// and a lookup per deal, 3,850–3,860 with the constant.</para>
     /// </summary>
     internal static string ListSql(AcquisitionQuery query, int take) =>
-        $"SELECT {Columns} FROM (SELECT a.* FROM acquisitions a {query.Where} {query.OrderByClause} LIMIT {take.ToString(CultureInfo.InvariantCulture)}) a " +
+        $"SELECT {Columns} FROM ({query.PageSql(take)}) a " +
         $"JOIN companies b ON b.id = {(query.BuyerFixed ? "@BuyerId" : "a.buyer_id")} " +
         $"JOIN companies t ON t.id = {(query.TargetFixed ? "@TargetId" : "a.target_id")} {query.OrderByClause}";
 
