@@ -92,6 +92,14 @@ public sealed class AcquisitionQuery
     // Under a descending price, the tie of undisclosed prices (key -1) is still to come after the cursor's price.
     private bool _undisclosedAhead;
 
+    // The filters' bounds on the key that leads within a tie of the leading one.
+    private readonly List<string> _tieBounds = [];
+
+    // The filters leave only undisclosed prices (true), only disclosed ones (false), or both (null).
+    private bool? _undisclosedOnly;
+
+    private bool LeadIsPriceKey => Sort.Count > 2 && Sort[0].Sql == SortFields["price"];
+
     // What the filters imply for a sort key, said in that key's own terms (see OrderBy).
     private readonly List<(string Field, string Condition, string? Name, object? Value)> _sortKeyBounds = [];
 
@@ -180,6 +188,11 @@ public sealed class AcquisitionQuery
 
         // Undisclosed prices sort as -1; a currency, a price bound or disclosed=true leave only disclosed (positive) ones.
         // With a currency, the (currency, price) index holds them in price order: sort by the amount itself.
+        if (filters.Currency is not null || minPrice is not null || maxPrice is not null || filters.Disclosed is not null)
+        {
+            query._undisclosedOnly = filters.Disclosed == false;
+        }
+
         if (filters.Currency is not null)
         {
             query._sortSql["price"] = "a.price_amount";
@@ -256,11 +269,10 @@ public sealed class AcquisitionQuery
         }
 
         Sort = fields;
-        if (fields.Count > 2 && fields[0] is { Name: "price", Descending: false } lead && lead.Sql == SortFields["price"])
+        if (LeadIsPriceKey && (_undisclosedOnly == true || (_undisclosedOnly is null && !fields[0].Descending)))
         {
-            // Undisclosed prices (key -1) come first; the first page starts at their tie (see PageSql).
-            _splitAtTie = true;
-            DependsOnValues = true;
+            // Undisclosed prices (key -1) come first, or are all there is; the first page starts at their tie (see PageSql).
+            SplitAtTie();
             Parameters.Add("K0", -1m);
         }
 
@@ -312,11 +324,15 @@ public sealed class AcquisitionQuery
         }
 
         _after = KeysetAfter(Sort, 0);
-        if (Sort.Count > 2 && Sort[0].Name != "id")
+        _splitAtTie = false;
+        var undisclosedKey = LeadIsPriceKey && (decimal)values[0].Item2 == -1;
+
+        // When the filters leave only undisclosed prices, or only disclosed ones, a cursor at another price (which no
+        // page gives) is read as a whole: a tie the filters rule out would be read in vain.
+        if (Sort.Count > 2 && Sort[0].Name != "id" && !(LeadIsPriceKey && _undisclosedOnly is { } only && only != undisclosedKey))
         {
-            _splitAtTie = true;
-            DependsOnValues = true;
-            _undisclosedAhead = Sort[0] is { Descending: true } lead && lead.Sql == SortFields["price"] && (decimal)values[0].Item2 > -1;
+            SplitAtTie();
+            _undisclosedAhead = LeadIsPriceKey && Sort[0].Descending && _undisclosedOnly is null && !undisclosedKey;
         }
 
         return this;
@@ -333,9 +349,27 @@ public sealed class AcquisitionQuery
             return $"({string.Join(", ", fields.Select(f => f.Sql))}) {(fields[0].Descending ? "<" : ">")} ({string.Join(", ", fields.Select((_, i) => $"@K{first + i}"))})";
         }
 
+        // The first field's own bound, implied by the expanded form, is where its index starts reading.
         var ors = fields.Select((f, i) =>
             "(" + string.Join(" AND ", fields.Take(i).Select((g, j) => $"{g.Sql} = @K{first + j}").Append($"{f.Sql} {(f.Descending ? "<" : ">")} @K{first + i}")) + ")");
-        return "(" + string.Join(" OR ", ors) + ")";
+        return $"{fields[0].Sql} {(fields[0].Descending ? "<=" : ">=")} @K{first} AND (" + string.Join(" OR ", ors) + ")";
+    }
+
+    private void SplitAtTie()
+    {
+        _splitAtTie = true;
+        DependsOnValues = true;
+
+        // Within the tie the next key leads: the filters' bounds on it, as on a leading key (see OrderBy).
+        _tieBounds.Clear();
+        foreach (var (_, condition, name, value) in _sortKeyBounds.Where(b => b.Field == Sort[1].Name))
+        {
+            _tieBounds.Add(condition);
+            if (name is not null)
+            {
+                Parameters.Add(name, value);
+            }
+        }
     }
 
     /// <summary>
@@ -358,7 +392,14 @@ public sealed class AcquisitionQuery
 
         var lead = Sort[0];
         var rest = Sort.Skip(1).ToList();
-        var inTie = $"{lead.Sql} = @K0" + (_after is null ? "" : $" AND {KeysetAfter(rest, 1)}");
+        var inTie = string.Join(" AND ", _tieBounds.Prepend($"{lead.Sql} = @K0")) + (_after is null ? "" : $" AND {KeysetAfter(rest, 1)}");
+        if (LeadIsPriceKey && _undisclosedOnly == true)
+        {
+            // Every deal is in the tie (and so is the cursor, if any: see After). What lies past it is empty, but
+            // PostgreSQL would not see that, and would look for it along the next key's index.
+            return $"SELECT a.* FROM acquisitions a {Filtered(inTie)} ORDER BY {Order(rest)} {limit}";
+        }
+
         var pastTie = $"{lead.Sql} {(lead.Descending ? "<" : ">")} @K0";
         var undisclosed = "";
         if (_undisclosedAhead)
