@@ -256,6 +256,31 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
     }
 
     [Fact]
+    public async Task No_name_resembles_one_or_two_letters_or_digits_without_containing_them()
+    {
+        // What lets such a search skip resemblance, its costliest test (Search.ResemblanceImpliesSubstring), checked on
+        // 3,000 generated names and aliases, the product names and some made to come close, against every such text.
+        var texts = Enumerable.Range(0, 36).Select(i => i < 26 ? ((char)('a' + i)).ToString() : ((char)('0' + i - 26)).ToString()).ToList();
+        texts = [.. texts, .. texts.SelectMany(a => texts.Select(b => a + b))];
+        Assert.All(texts, t => Assert.True(Search.ResemblanceImpliesSubstring(t)));
+        Assert.False(Search.ResemblanceImpliesSubstring("a."));
+        Assert.False(Search.ResemblanceImpliesSubstring("é"));
+        Assert.False(Search.ResemblanceImpliesSubstring("abc"));
+
+        var violations = await ScalarAsync<long>($"""
+            WITH names AS (
+                (SELECT lower(name) AS n FROM companies ORDER BY id LIMIT 2000)
+                UNION ALL (SELECT lower(alias) FROM company_aliases ORDER BY company_id LIMIT 500)
+                UNION ALL (SELECT lower(name) FROM products ORDER BY id LIMIT 500)
+                UNION ALL SELECT unnest(ARRAY['a', 'an', 'a n', 'a-n', 'n a', 'a.b', 'x an y', 'a a a', 'a.a', 'z z', '1', 'a1', '1 a', 'ab ab'])
+            )
+            SELECT count(*) FROM names, unnest(ARRAY['{string.Join("','", texts)}']) q
+            WHERE names.n % q AND names.n NOT LIKE '%' || q || '%'
+            """);
+        Assert.Equal(0, violations);
+    }
+
+    [Fact]
     public async Task Search_relations_and_company_lists_are_served_by_indexes()
     {
         var busyBuyer = await BusiestBuyerAsync();
@@ -267,11 +292,11 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
         var targetSlug = await ScalarAsync<string>($"SELECT slug FROM companies WHERE id = {target}");
         var queries = new (string Name, string Sql, object Args)[]
         {
-            ("company search", CompanyStore.SearchSql, new { Q = "swift logik 16", Like = "%swift logik 16%", Country = (string?)null, AfterScore = float.MaxValue, After = 0L, Take = 51 }),
-            ("company search by country", CompanyStore.SearchSql, new { Q = "quantum labs", Like = "%quantum labs%", Country = "US", AfterScore = float.MaxValue, After = 0L, Take = 51 }),
+            ("company search", CompanyStore.SearchSql, new { Q = "swift logik 16", Like = "%swift logik 16%", Fuzzy = true, Country = (string?)null, AfterScore = float.MaxValue, After = 0L, Take = 51 }),
+            ("company search by country", CompanyStore.SearchSql, new { Q = "quantum labs", Like = "%quantum labs%", Fuzzy = true, Country = "US", AfterScore = float.MaxValue, After = 0L, Take = 51 }),
             ("companies by country", CompanyStore.ListByCountrySql, new { Country = "DE", After = 0L, Take = 51 }),
-            ("product search", ProductStore.SearchSql, new { Q = "engine 120", Like = "%engine 120%", Country = (string?)null, AfterScore = float.MaxValue, After = 0L, Take = 51 }),
-            ("product search by country", ProductStore.SearchSql, new { Q = "engine 120", Like = "%engine 120%", Country = "DE", AfterScore = float.MaxValue, After = 0L, Take = 51 }),
+            ("product search", ProductStore.SearchSql, new { Q = "engine 120", Like = "%engine 120%", Fuzzy = true, Country = (string?)null, AfterScore = float.MaxValue, After = 0L, Take = 51 }),
+            ("product search by country", ProductStore.SearchSql, new { Q = "engine 120", Like = "%engine 120%", Fuzzy = true, Country = "DE", AfterScore = float.MaxValue, After = 0L, Take = 51 }),
             ("products by country", ProductStore.ListByCountrySql, new { Country = "DE", After = 0L, Take = 51 }),
             ("products by a rare country", ProductStore.ListByCountrySql, new { Country = "IS", After = 0L, Take = 51 }),
             ("products of a company", ProductStore.ByCompanySql, new { CompanyId = typicalBuyer, After = 0L, Take = 51 }),

@@ -338,6 +338,35 @@ public sealed class QueryTests(QueryFixture api) : IClassFixture<QueryFixture>
         Assert.Equal("solidice", (string?)solid["items"]![0]!["slug"]);
     }
 
+    // A text of one or two letters or digits is searched by substring alone (Search.ResemblanceImpliesSubstring): the
+    // pages are those of resemblance or substring, as the database ranks them.
+    [Theory]
+    [InlineData("companies", "an")]
+    [InlineData("companies", "q")]
+    [InlineData("companies", "Co")]
+    [InlineData("companies", "7")]
+    [InlineData("companies", "ib")]
+    [InlineData("products", "k")]
+    [InlineData("products", "vm")]
+    public async Task A_search_of_one_or_two_letters_finds_every_name_or_alias_that_resembles_or_contains_them(string list, string q)
+    {
+        var aliases = list == "companies"
+            ? "UNION ALL SELECT similarity(lower(a.alias), @Q) FROM company_aliases a WHERE a.company_id = x.id AND (lower(a.alias) % @Q OR lower(a.alias) LIKE @Like)"
+            : "";
+        var expected = await api.QueryAsync<long>($"""
+            SELECT x.id FROM {list} x
+            CROSS JOIN LATERAL (SELECT max(s) AS score FROM (
+                SELECT similarity(lower(x.name), @Q) AS s WHERE lower(x.name) % @Q OR lower(x.name) LIKE @Like {aliases}) m) r
+            WHERE r.score IS NOT NULL
+            ORDER BY r.score DESC, x.id
+            """, new { Q = q.ToLowerInvariant(), Like = $"%{q.ToLowerInvariant()}%" });
+        Assert.NotEmpty(expected);
+
+        var actual = await WalkAsync($"/v1/{list}?q={q}", 3);
+
+        Assert.Equal(expected, actual.Select(c => (long)c["id"]!));
+    }
+
     [Theory]
     [InlineData("country=IL", "IL")]
     [InlineData("country=usa", "US")]

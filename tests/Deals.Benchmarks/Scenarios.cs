@@ -74,7 +74,7 @@ public static class Scenarios
                 new Dictionary<string, string> { ["k0"] = deepKeys[0], ["k1"] = deepKeys[1] }),
             new("company-search", "/", ChoiceLua([.. names.Select(n => "/v1/companies?q=" + Uri.EscapeDataString(n))]),
                 [.. names.Select(n => PgBench(CompanyStore.SearchSql, ("Q", Literal(n)), ("Like", Literal(Search.ContainsPattern(n))),
-                    ("Country", "NULL"), ("AfterScore", "'Infinity'::real"), ("After", "0"), ("Take", "51")))], sweep),
+                    ("Fuzzy", Search.ResemblanceImpliesSubstring(n) ? "false" : "true"), ("Country", "NULL"), ("AfterScore", "'Infinity'::real"), ("After", "0"), ("Take", "51")))], sweep),
             new("parents-chain", "/", ChoiceLua([.. targets.Select(t => $"/v1/companies/{t}/parents")]),
                 [Choose("id", targets) + PgBench(ControlStore.ParentsByIdSql(1), ("K0", ":id"), ("D0", ":asof"))], sweep,
                 new Dictionary<string, string> { ["asof"] = today }),

@@ -29,27 +29,30 @@ public sealed class CompanyStore(Db db)
     internal const string ListByCountrySql = $"SELECT {Columns} FROM companies c WHERE c.country = @Country::char(2) AND c.id > @After ORDER BY c.id LIMIT @Take";
 
     // Typo-tolerant: trigram similarity (pg_trgm) or a plain substring, over names and aliases alike;
-    // a company scores its best match. Best first, then by id; the cursor carries score and id.
+    // a company scores its best match. Best first, then by id; the cursor carries score and id. The page is taken before
+    // the companies are read: a text most names contain (q=a) read 110,000 of them for a page of 20.
     internal const string SearchSql = $"""
         WITH matches AS (
             SELECT c.id, similarity(lower(c.name), @Q) AS score
             FROM companies c
-            WHERE lower(c.name) % @Q OR lower(c.name) LIKE @Like
+            WHERE (@Fuzzy AND lower(c.name) % @Q) OR lower(c.name) LIKE @Like
             UNION ALL
             SELECT a.company_id, similarity(lower(a.alias), @Q)
             FROM company_aliases a
-            WHERE lower(a.alias) % @Q OR lower(a.alias) LIKE @Like
+            WHERE (@Fuzzy AND lower(a.alias) % @Q) OR lower(a.alias) LIKE @Like
         ),
         ranked AS (
             SELECT id, max(score) AS score FROM matches GROUP BY id
         )
         SELECT {Columns}, r.score
-        FROM ranked r
+        FROM (SELECT r.*
+              FROM ranked r
+              WHERE (@Country::text IS NULL OR r.id IN (SELECT m.id FROM companies m WHERE m.country = @Country::char(2)))
+                AND (r.score < @AfterScore OR (r.score = @AfterScore AND r.id > @After))
+              ORDER BY r.score DESC, r.id
+              LIMIT @Take) r
         JOIN companies c ON c.id = r.id
-        WHERE (@Country::text IS NULL OR c.country = @Country::char(2))
-          AND (r.score < @AfterScore OR (r.score = @AfterScore AND c.id > @After))
         ORDER BY r.score DESC, c.id
-        LIMIT @Take
         """;
     private const string IdBySlugSql = "SELECT id FROM companies WHERE slug = @Slug";
     private const string IdExistsSql = "SELECT id FROM companies WHERE id = @Id";
@@ -128,6 +131,7 @@ public sealed class CompanyStore(Db db)
         {
             Q = text,
             Like = Search.ContainsPattern(text),
+            Fuzzy = !Search.ResemblanceImpliesSubstring(text),
             Country = country,
             AfterScore = after.Score,
             After = after.Id,

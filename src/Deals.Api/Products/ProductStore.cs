@@ -42,7 +42,7 @@ public sealed class ProductStore(Db db)
         SELECT {Columns}, p.score
         FROM (SELECT p.*, similarity(lower(p.name), @Q) AS score
               FROM products p
-              WHERE (lower(p.name) % @Q OR lower(p.name) LIKE @Like)
+              WHERE ((@Fuzzy AND lower(p.name) % @Q) OR lower(p.name) LIKE @Like)
                 AND (@Country::text IS NULL OR p.maker_id IN (SELECT m.id FROM companies m WHERE m.country = @Country::char(2)))
               OFFSET 0) p
         WHERE p.score < @AfterScore OR (p.score = @AfterScore AND p.id > @After)
@@ -129,6 +129,7 @@ public sealed class ProductStore(Db db)
         {
             Q = text,
             Like = Search.ContainsPattern(text),
+            Fuzzy = !Search.ResemblanceImpliesSubstring(text),
             Country = country,
             AfterScore = after.Score,
             After = after.Id,
