@@ -255,6 +255,27 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
         }
     }
 
+    [Theory]
+    [InlineData("-announcedOn")]
+    [InlineData("price,announcedOn")]
+    public async Task A_name_that_many_companies_carry_reads_the_companies_once_for_a_page(string sort)
+    {
+        // Passed as a condition (too many companies to pass by id), the name is looked up once for the whole page,
+        // including a page read in two parts (a tie of the leading key and what follows it).
+        var filters = new AcquisitionFilters { Q = "an" };
+        var first = AcquisitionQuery.From(filters, null, null, data.Reference).OrderBy(sort);
+        var keys = (await DeepKeysAsync(first, sort, 999))!;
+        var next = AcquisitionQuery.From(filters, null, null, data.Reference).OrderBy(sort).After(AcquisitionQuery.EncodeCursor(first.SortText, keys));
+
+        foreach (var query in new[] { first, next })
+        {
+            var plan = await ListPlanAsync(query, analyze: true);
+            var lookups = Nodes(plan).Count(n => (string?)n["Relation Name"] == "companies"
+                && (((string?)n["Filter"])?.Contains("~~", StringComparison.Ordinal) == true || ((string?)n["Recheck Cond"])?.Contains("~~", StringComparison.Ordinal) == true));
+            Assert.True(lookups == 1, $"{sort}: the companies named were read {lookups} times: {plan.ToJsonString()}");
+        }
+    }
+
     [Fact]
     public async Task No_name_resembles_one_or_two_letters_or_digits_without_containing_them()
     {

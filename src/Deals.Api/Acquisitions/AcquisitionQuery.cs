@@ -92,6 +92,12 @@ public sealed class AcquisitionQuery
     // Under a descending price, the tie of undisclosed prices (key -1) is still to come after the cursor's price.
     private bool _undisclosedAhead;
 
+    // Deals whose buyer or target has a name containing @Q, when more companies do than are passed by id. A page reads
+    // those companies once (PageSql): written twice, the condition read them twice, and twice more for a page in two parts.
+    private const string NamedSql = "SELECT c.id FROM companies c WHERE lower(c.name) LIKE @Q";
+    private const string NamedCondition = $"(a.buyer_id IN ({NamedSql}) OR a.target_id IN ({NamedSql}))";
+    private const string NamedOnce = "(a.buyer_id IN (SELECT id FROM named) OR a.target_id IN (SELECT id FROM named))";
+
     // The filters' bounds on the key that leads within a tie of the leading one.
     private readonly List<string> _tieBounds = [];
 
@@ -224,10 +230,7 @@ public sealed class AcquisitionQuery
             }
             else
             {
-                query.Add("""
-                    (a.buyer_id IN (SELECT c.id FROM companies c WHERE lower(c.name) LIKE @Q)
-                     OR a.target_id IN (SELECT c.id FROM companies c WHERE lower(c.name) LIKE @Q))
-                    """, "Q", Search.ContainsPattern(filters.Q));
+                query.Add(NamedCondition, "Q", Search.ContainsPattern(filters.Q));
             }
         }
 
@@ -387,7 +390,7 @@ public sealed class AcquisitionQuery
         var limit = $"LIMIT {take.ToString(CultureInfo.InvariantCulture)}";
         if (!_splitAtTie)
         {
-            return $"SELECT a.* FROM acquisitions a {Where} {OrderByClause} {limit}";
+            return $"{With}SELECT a.* FROM acquisitions a {Filtered(_after)} {OrderByClause} {limit}";
         }
 
         var lead = Sort[0];
@@ -397,7 +400,7 @@ public sealed class AcquisitionQuery
         {
             // Every deal is in the tie (and so is the cursor, if any: see After). What lies past it is empty, but
             // PostgreSQL would not see that, and would look for it along the next key's index.
-            return $"SELECT a.* FROM acquisitions a {Filtered(inTie)} ORDER BY {Order(rest)} {limit}";
+            return $"{With}SELECT a.* FROM acquisitions a {Filtered(inTie)} ORDER BY {Order(rest)} {limit}";
         }
 
         var pastTie = $"{lead.Sql} {(lead.Descending ? "<" : ">")} @K0";
@@ -410,7 +413,7 @@ public sealed class AcquisitionQuery
         }
 
         return $"""
-            SELECT a.* FROM (
+            {With}SELECT a.* FROM (
               (SELECT a.* FROM acquisitions a {Filtered(inTie)} ORDER BY {Order(rest)} {limit})
               UNION ALL
               (SELECT a.* FROM acquisitions a {Filtered(pastTie)} {OrderByClause} {limit}){undisclosed}
@@ -418,7 +421,14 @@ public sealed class AcquisitionQuery
             """;
     }
 
-    private string Filtered(string condition) => "WHERE " + string.Join("\n  AND ", _where.Append(condition));
+    /// <summary>The page's filters and <paramref name="condition"/> (if any), reading the named companies once.</summary>
+    private string Filtered(string? condition)
+    {
+        var all = _where.Select(w => w == NamedCondition ? NamedOnce : w).Append(condition).OfType<string>().ToList();
+        return all.Count == 0 ? "" : "WHERE " + string.Join("\n  AND ", all);
+    }
+
+    private string With => _where.Contains(NamedCondition) ? $"WITH named AS MATERIALIZED ({NamedSql})\n" : "";
 
     private static string Order(IEnumerable<SortField> fields) => string.Join(", ", fields.Select(f => f.Sql + (f.Descending ? " DESC" : "")));
 
