@@ -104,6 +104,7 @@ public sealed class AcquisitionQuery
     // The filters leave only undisclosed prices (true), only disclosed ones (false), or both (null).
     private bool? _undisclosedOnly;
 
+    // A sort of two keys or more (and the id) led by the price's sort key, which gives undisclosed prices -1.
     private bool LeadIsPriceKey => Sort.Count > 2 && Sort[0].Sql == SortFields["price"];
 
     // What the filters imply for a sort key, said in that key's own terms (see OrderBy).
@@ -422,9 +423,11 @@ public sealed class AcquisitionQuery
     }
 
     /// <summary>The page's filters and <paramref name="condition"/> (if any), reading the named companies once.</summary>
-    private string Filtered(string? condition)
+    private string Filtered(string? condition) => WhereOf(_where.Select(w => w == NamedCondition ? NamedOnce : w).Append(condition));
+
+    private static string WhereOf(IEnumerable<string?> conditions)
     {
-        var all = _where.Select(w => w == NamedCondition ? NamedOnce : w).Append(condition).OfType<string>().ToList();
+        var all = conditions.OfType<string>().ToList();
         return all.Count == 0 ? "" : "WHERE " + string.Join("\n  AND ", all);
     }
 
@@ -439,7 +442,7 @@ public sealed class AcquisitionQuery
     public bool TargetFixed { get; private init; }
 
     /// <summary>The filters and the cursor's condition.</summary>
-    public string Where => _where.Count == 0 && _after is null ? "" : "WHERE " + string.Join("\n  AND ", _after is null ? _where : _where.Append(_after));
+    public string Where => WhereOf(_where.Append(_after));
 
     /// <summary>The filters plus one more (constant) condition.</summary>
     public string WhereAnd(string condition) => (Where.Length == 0 ? "WHERE " : Where + "\n  AND ") + condition;

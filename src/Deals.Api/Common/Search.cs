@@ -30,7 +30,7 @@ public static class Search
     /// default, which Deals never changes) must also contain it, so that a search needs only the substring. True for one or
     /// two ASCII letters or digits: such a text's trigrams are its word's start, its whole and its end, and a name sharing
     /// only the start (a word beginning with its first letter) scores at most 0.25. Checked over 13 million pairs of names
-    /// and such texts. Resemblance is the costly test, and for so short a text no index serves it: searching 200,000
+    /// and such texts on 1M generated deals, and by <c>QueryPlanTests</c> on every test run. Resemblance is the costly test, and for so short a text no index serves it: searching 200,000
     /// companies for <c>an</c> computed it for every name (0.4 s of PostgreSQL's time).
     /// </summary>
     public static bool ResemblanceImpliesSubstring(string text) => text.Length <= 2 && text.All(char.IsAsciiLetterOrDigit);
