@@ -1,10 +1,7 @@
 using System.Net;
-using System.Text.Json.Nodes;
-using Dapper;
 using Deals.Api.Audit;
 using Deals.Api.Common;
 using Deals.Api.Tests.Infrastructure;
-using Npgsql;
 
 namespace Deals.Api.Tests;
 
@@ -92,19 +89,14 @@ public sealed class AuditTimeTests(AuditHistoryFixture api) : IClassFixture<Audi
     [Fact]
     public async Task A_page_before_a_time_long_past_reads_the_time_index_not_every_later_entry()
     {
-        await using var connection = new NpgsqlConnection(api.ConnectionString);
-        await connection.OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await connection.ExecuteAsync(Db.CustomPlanSql, transaction: transaction);
         // A twentieth of the log is before `to`: PostgreSQL expects the walk to find 51 of them within about 1,000 entries.
         var parameters = AuditStore.ListParameters(new AuditQuery(null, null, null, null, Start.AddMinutes(AuditHistoryFixture.History / 20)), long.MaxValue, 51);
-        var json = await connection.ExecuteScalarAsync<string>($"EXPLAIN (ANALYZE, FORMAT JSON) {AuditStore.ListSql}", parameters, transaction);
-        var plan = JsonNode.Parse(json!)![0]!["Plan"]!;
+        var plan = await Plans.ExplainAsync(api.ConnectionString, AuditStore.ListSql, parameters, analyze: true, Db.CustomPlanSql);
 
         // Walking down from the newest entry would read the 38,000 later ones (it did, before); counting them stops at the
         // walk limit (on a table this small, by a sequential scan that passes the 2,000 entries before `to` as well), and
         // the page comes from those 2,000.
-        var read = Nodes(plan)
+        var read = Plans.Nodes(plan)
             .Where(n => ((string?)n["Node Type"])?.EndsWith("Scan", StringComparison.Ordinal) == true && n["Relation Name"] is not null)
             .Sum(n => ((double)n["Actual Rows"]! + ((double?)n["Rows Removed by Filter"] ?? 0)) * (double)n["Actual Loops"]!);
         Assert.InRange(read, 51, AuditStore.WalkLimit + (2 * AuditHistoryFixture.History / 20) + 1_000);
@@ -112,7 +104,4 @@ public sealed class AuditTimeTests(AuditHistoryFixture api) : IClassFixture<Audi
 
     private static DateTimeOffset? Parse(string query, string name) =>
         query.Split('&').Select(p => p.Split('=')).Where(p => p[0] == name).Select(p => (DateTimeOffset?)DateTimeOffset.Parse(Uri.UnescapeDataString(p[1]))).FirstOrDefault();
-
-    private static IEnumerable<JsonNode> Nodes(JsonNode plan) =>
-        new[] { plan }.Concat(plan["Plans"]?.AsArray().SelectMany(p => Nodes(p!)) ?? []);
 }

@@ -133,7 +133,7 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
         var query = AcquisitionQuery.From(KeyFilters[filter], null, null, data.Reference).OrderBy(sort);
         var plan = await ListPlanAsync(query, analyze: true);
 
-        var removed = Nodes(plan).Where(n => (string?)n["Relation Name"] == "acquisitions").Sum(n => (long?)n["Rows Removed by Filter"] ?? 0);
+        var removed = Plans.Nodes(plan).Where(n => (string?)n["Relation Name"] == "acquisitions").Sum(n => (long?)n["Rows Removed by Filter"] ?? 0);
         Assert.True(removed < GeneratedFixture.Deals / 10, $"{filter}&sort={sort} filtered out {removed} deals:\n{plan}");
     }
 
@@ -150,7 +150,7 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
         var query = AcquisitionQuery.From(new() { Q = text }, null, null, data.Reference, named).OrderBy(sort);
         var plan = await ListPlanAsync(query, analyze: true);
 
-        var removed = Nodes(plan).Where(n => (string?)n["Relation Name"] == "acquisitions").Sum(n => (long?)n["Rows Removed by Filter"] ?? 0);
+        var removed = Plans.Nodes(plan).Where(n => (string?)n["Relation Name"] == "acquisitions").Sum(n => (long?)n["Rows Removed by Filter"] ?? 0);
         Assert.True(removed < GeneratedFixture.Deals / 10, $"q={text}&sort={sort} filtered out {removed} deals:\n{plan}");
     }
 
@@ -162,7 +162,7 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
             null, null, data.Reference);
         var plan = await ListPlanAsync(query, analyze: true);
 
-        var deals = Nodes(plan).Where(n => (string?)n["Relation Name"] == "acquisitions").ToList();
+        var deals = Plans.Nodes(plan).Where(n => (string?)n["Relation Name"] == "acquisitions").ToList();
         Assert.True(deals.Count == 1 && (string?)deals[0]["Index Name"] == "acquisitions_currency_id_idx", plan.ToJsonString());
         Assert.Equal(0, (long?)deals[0]["Rows Removed by Filter"] ?? 0);
         Assert.Contains("price_amount >=", (string?)deals[0]["Index Cond"]);
@@ -195,11 +195,11 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
                  })
         {
             var plan = await PlanAsync(sql, args, analyze: true);
-            var steps = Nodes(plan).Where(n => (string?)n["Relation Name"] == "acquisitions").ToList();
+            var steps = Plans.Nodes(plan).Where(n => (string?)n["Relation Name"] == "acquisitions").ToList();
             Assert.True(steps.Count > 0 && steps.All(n => (string?)n["Node Type"] == "Index Only Scan" && (string?)n["Index Name"] == "acquisitions_control_idx"),
                 plan.ToJsonString());
             Assert.True(steps.Sum(n => (long?)n["Actual Loops"] ?? 0) > 0, $"no step ran: {plan.ToJsonString()}");
-            Assert.DoesNotContain(Nodes(plan), n => (string?)n["Node Type"] == "Sort"
+            Assert.DoesNotContain(Plans.Nodes(plan), n => (string?)n["Node Type"] == "Sort"
                 && n["Sort Key"]!.AsArray().Any(key => ((string?)key)!.Contains("closed_on", StringComparison.Ordinal)));
         }
     }
@@ -249,7 +249,7 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
         foreach (var (page, query) in pages)
         {
             var plan = await ListPlanAsync(query, analyze: true);
-            var sorted = Nodes(plan).Where(n => ((string?)n["Node Type"])?.EndsWith("Sort", StringComparison.Ordinal) == true)
+            var sorted = Plans.Nodes(plan).Where(n => ((string?)n["Node Type"])?.EndsWith("Sort", StringComparison.Ordinal) == true)
                 .Sum(n => (double)n["Plans"]![0]!["Actual Rows"]! * (double)n["Plans"]![0]!["Actual Loops"]!);
             Assert.True(sorted <= 1_000 && Buffers(plan) <= 1_000, $"{sort}, {page}: sorted {sorted} rows, touched {Buffers(plan)} buffers");
         }
@@ -317,7 +317,7 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
         foreach (var query in new[] { first, next })
         {
             var plan = await ListPlanAsync(query, analyze: true);
-            var lookups = Nodes(plan).Count(n => (string?)n["Relation Name"] == "companies"
+            var lookups = Plans.Nodes(plan).Count(n => (string?)n["Relation Name"] == "companies"
                 && (((string?)n["Filter"])?.Contains("~~", StringComparison.Ordinal) == true || ((string?)n["Recheck Cond"])?.Contains("~~", StringComparison.Ordinal) == true));
             Assert.True(lookups == 1, $"{sort}: the companies named were read {lookups} times: {plan.ToJsonString()}");
         }
@@ -360,11 +360,11 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
         var targetSlug = await ScalarAsync<string>($"SELECT slug FROM companies WHERE id = {target}");
         var queries = new (string Name, string Sql, object Args)[]
         {
-            ("company search", CompanyStore.SearchSql, new { Q = "swift logik 16", Like = "%swift logik 16%", Fuzzy = true, Country = (string?)null, AfterScore = float.MaxValue, After = 0L, Take = 51 }),
-            ("company search by country", CompanyStore.SearchSql, new { Q = "quantum labs", Like = "%quantum labs%", Fuzzy = true, Country = "US", AfterScore = float.MaxValue, After = 0L, Take = 51 }),
+            ("company search", CompanyStore.SearchSql, Search.Parameters("swift logik 16", null, (float.MaxValue, 0), 51)),
+            ("company search by country", CompanyStore.SearchSql, Search.Parameters("quantum labs", "US", (float.MaxValue, 0), 51)),
             ("companies by country", CompanyStore.ListByCountrySql, new { Country = "DE", After = 0L, Take = 51 }),
-            ("product search", ProductStore.SearchSql, new { Q = "engine 120", Like = "%engine 120%", Fuzzy = true, Country = (string?)null, AfterScore = float.MaxValue, After = 0L, Take = 51 }),
-            ("product search by country", ProductStore.SearchSql, new { Q = "engine 120", Like = "%engine 120%", Fuzzy = true, Country = "DE", AfterScore = float.MaxValue, After = 0L, Take = 51 }),
+            ("product search", ProductStore.SearchSql, Search.Parameters("engine 120", null, (float.MaxValue, 0), 51)),
+            ("product search by country", ProductStore.SearchSql, Search.Parameters("engine 120", "DE", (float.MaxValue, 0), 51)),
             ("products by country", ProductStore.ListByCountrySql, new { Country = "DE", After = 0L, Take = 51 }),
             ("products by a rare country", ProductStore.ListByCountrySql, new { Country = "IS", After = 0L, Take = 51 }),
             ("products of a company", ProductStore.ByCompanySql, new { CompanyId = typicalBuyer, After = 0L, Take = 51 }),
@@ -402,7 +402,7 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
         foreach (var company in new[] { busyBuyer, smallMaker })
         {
             var plan = await PlanAsync(ProductStore.ByCompanySql, new { CompanyId = company, After = 0L, Take = 51 }, analyze: true);
-            var nodes = Nodes(plan).ToList();
+            var nodes = Plans.Nodes(plan).ToList();
             var productsRead = nodes.Where(n => (string?)n["Relation Name"] == "products")
                 .Sum(n => ((double)n["Actual Rows"]! + ((double?)n["Rows Removed by Filter"] ?? 0)) * (double)n["Actual Loops"]!);
             var ownersDerived = nodes.Where(n => (string?)n["Parent Relationship"] == "SubPlan").Select(n => (double)n["Actual Loops"]!).DefaultIfEmpty(0).Max();
@@ -444,26 +444,15 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
         return keys;
     }
 
-    private async Task<JsonNode> PlanAsync(string sql, object args, bool analyze = false, string? settings = null)
-    {
-        await using var connection = new NpgsqlConnection(data.ConnectionString);
-        await connection.OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        if (settings is not null)
-        {
-            await connection.ExecuteAsync(settings, transaction: transaction);
-        }
-
-        var json = await connection.ExecuteScalarAsync<string>($"EXPLAIN ({(analyze ? "ANALYZE, BUFFERS, " : "")}FORMAT JSON) {sql}", args, transaction);
-        return JsonNode.Parse(json!)![0]!["Plan"]!;
-    }
+    private Task<JsonNode> PlanAsync(string sql, object args, bool analyze = false, string? settings = null) =>
+        Plans.ExplainAsync(data.ConnectionString, sql, args, analyze, settings);
 
     /// <summary>A page of 50 as the API plans it: for its values and without the joins a page never needs, when it has filters.</summary>
     private Task<JsonNode> ListPlanAsync(AcquisitionQuery query, bool analyze = false) =>
         PlanAsync(AcquisitionStore.ListSql(query, 51), query.Parameters, analyze, query.DependsOnValues ? Db.PagePlanSql : null);
 
     private static IEnumerable<string> SeqScans(JsonNode plan) =>
-        Nodes(plan)
+        Plans.Nodes(plan)
             .Where(n => ((string?)n["Node Type"])?.EndsWith("Seq Scan", StringComparison.Ordinal) == true)
             .Select(n => (string?)n["Relation Name"])
             .Where(t => t is not null && BigTables.Contains(t))
@@ -472,9 +461,9 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
     // The buyer and target are joined to the page, not to every deal the filters let through: planned for those, each
     // company lookup's cache was sized for up to a million deals, and building it cost 25 times the page's own reading.
     private static IEnumerable<double> CompanyJoinsBeyondThePage(JsonNode plan, int take) =>
-        Nodes(plan)
+        Plans.Nodes(plan)
             .Where(n => ((string?)n["Node Type"]) is "Nested Loop" or "Hash Join" or "Merge Join"
-                        && Nodes(n).Any(c => (string?)c["Relation Name"] == "companies" && (string?)c["Alias"] is "b" or "t"))
+                        && Plans.Nodes(n).Any(c => (string?)c["Relation Name"] == "companies" && (string?)c["Alias"] is "b" or "t"))
             .Select(n => (double)n["Plan Rows"]!)
             .Where(rows => rows > take);
 
@@ -485,26 +474,11 @@ public sealed class QueryPlanTests(GeneratedFixture data) : IClassFixture<Genera
 
     private Task<long> BusiestBuyerAsync() => ScalarAsync<long>("SELECT buyer_id FROM acquisitions GROUP BY 1 ORDER BY count(*) DESC LIMIT 1");
 
-    /// <summary>The plan node and every node under it.</summary>
-    private static IEnumerable<JsonNode> Nodes(JsonNode plan) =>
-        (plan["Plans"]?.AsArray() ?? []).SelectMany(child => Nodes(child!)).Prepend(plan);
-
     private static long Buffers(JsonNode plan) =>
         ((long?)plan["Shared Hit Blocks"] ?? 0) + ((long?)plan["Shared Read Blocks"] ?? 0);
 
-    /// <summary>Rows of <paramref name="sql"/>, under <paramref name="settings"/> (for its transaction) when given.</summary>
-    private async Task<List<T>> QueryAsync<T>(string sql, object? args = null, string? settings = null)
-    {
-        await using var connection = new NpgsqlConnection(data.ConnectionString);
-        await connection.OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        if (settings is not null)
-        {
-            await connection.ExecuteAsync(settings, transaction: transaction);
-        }
-
-        return [.. await connection.QueryAsync<T>(sql, args, transaction)];
-    }
+    private Task<List<T>> QueryAsync<T>(string sql, object? args = null, string? settings = null) =>
+        Plans.QueryAsync<T>(data.ConnectionString, sql, args, settings);
 
     private async Task<T> ScalarAsync<T>(string sql)
     {

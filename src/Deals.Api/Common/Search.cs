@@ -35,6 +35,16 @@ public static class Search
     /// </summary>
     public static bool ResemblanceImpliesSubstring(string text) => text.Length <= 2 && text.All(char.IsAsciiLetterOrDigit);
 
+    /// <summary>
+    /// The parameters of a company or product search (their <c>SearchSql</c>) for <paramref name="q"/>, of makers or
+    /// companies in <paramref name="country"/> when given, after the cursor's score and id.
+    /// </summary>
+    public static SearchParameters Parameters(string q, string? country, (float Score, long Id) after, int take)
+    {
+        var text = q.Trim().ToLowerInvariant();
+        return new SearchParameters(text, ContainsPattern(text), !ResemblanceImpliesSubstring(text), country, after.Score, after.Id, take);
+    }
+
     public static void Check(string q)
     {
         if (q.Length > MaxLength || !Validation.IsPlainText(q))
@@ -43,3 +53,6 @@ public static class Search
         }
     }
 }
+
+/// <summary>A search statement's parameters (see <see cref="Search.Parameters"/>).</summary>
+public sealed record SearchParameters(string Q, string Like, bool Fuzzy, string? Country, float AfterScore, long After, int Take);

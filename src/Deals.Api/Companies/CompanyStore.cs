@@ -126,17 +126,7 @@ public sealed class CompanyStore(Db db)
     public async Task<List<(CompanyResponse Company, float Score)>> SearchAsync(
         string q, string? country, (float Score, long Id) after, int take, CancellationToken cancellationToken)
     {
-        var text = q.Trim().ToLowerInvariant();
-        var rows = await db.QueryPlannedAsync<CompanyRow>(new CommandDefinition(SearchSql, new
-        {
-            Q = text,
-            Like = Search.ContainsPattern(text),
-            Fuzzy = !Search.ResemblanceImpliesSubstring(text),
-            Country = country,
-            AfterScore = after.Score,
-            After = after.Id,
-            Take = take,
-        }, cancellationToken: cancellationToken));
+        var rows = await db.QueryPlannedAsync<CompanyRow>(new CommandDefinition(SearchSql, Search.Parameters(q, country, after, take), cancellationToken: cancellationToken));
         return [.. rows.Select(r => (r.ToResponse(), r.Score))];
     }
 
